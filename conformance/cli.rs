@@ -1,0 +1,96 @@
+//! The command line, declared with clap's derive API and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::diff::DiffArgs;
+
+/// Checks that a Coder deployment honours the external-auth API contract.
+///
+/// With no subcommand, runs `check` against the embedded imitation of Coder.
+#[derive(Debug, Parser)]
+#[command(name = "conformance", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every case against a target and compare response shapes with accepted snapshots.
+    Check(CheckArgs),
+    /// Run the embedded imitation in the foreground until interrupted.
+    Serve(ServeArgs),
+    /// List the operations, their cases, and which have accepted snapshots.
+    List(ListArgs),
+    /// Compare API descriptions: upstream Swagger against the curated spec, or two spec versions.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Base URL of the Coder deployment; without it the embedded imitation is started and used.
+    #[arg(long, env = "CODER_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Session token for the target (never echoed).
+    #[arg(long, env = "CODER_SESSION_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Directory of accepted snapshots [default: the crate's snapshots/].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+
+    /// Allow DELETE of the caller's link to this provider (repeatable). Always allowed against
+    /// the embedded imitation; never run against a live target without it.
+    #[arg(long = "allow-delete", value_name = "PROVIDER_ID")]
+    pub allow_delete: Vec<String>,
+
+    /// Run the whole device flow. Against a live server, prints the user code and verification
+    /// URL and polls until you approve; against the imitation, approval is automatic.
+    #[arg(long)]
+    pub device_flow: bool,
+
+    /// Write the observed shapes as the accepted snapshots.
+    #[arg(long)]
+    pub accept: bool,
+
+    /// Also write a machine-readable report of every case and check to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Also write a JUnit XML report (one testcase per case) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Budget for each request, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// Also trust the CA certificates in this PEM file (for a deployment behind a private CA).
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// How long `--device-flow` waits for approval on a live server, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub device_flow_deadline: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub addr: std::net::SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Directory of accepted snapshots [default: the crate's snapshots/].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+}

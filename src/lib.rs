@@ -1,0 +1,27 @@
+//! Typed client for Coder's external-auth ("Git") API, generated at build time from the
+//! hand-curated OpenAPI document in `openapi/`, plus (feature `imitation`) an embedded imitation
+//! of the real server for tests.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use coder_external_auth::ClientBuilder;
+//!
+//! let client = ClientBuilder::new("https://coder.example.com")
+//!     .session_token(std::env::var("CODER_SESSION_TOKEN")?)
+//!     .build()?;
+//! let list = client.get_user_external_auths().await?;
+//! for provider in &list.providers {
+//!     println!("{} device={}", provider.id, provider.device);
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod capture;
+mod client;
+#[cfg(feature = "imitation")]
+pub mod imitation;
+pub mod shape;
+mod token;
+
+pub use client::{BuildError, Client, ClientBuilder, Error, ResponseValue, types};
+pub use token::SessionToken;
