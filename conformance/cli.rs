@@ -39,7 +39,12 @@ pub struct CheckArgs {
     pub url: Option<String>,
 
     /// Session token for the target (never echoed).
-    #[arg(long, env = "CODER_SESSION_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CODER_SESSION_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
 
     /// Directory of accepted snapshots [default: the crate's snapshots/].

@@ -58,7 +58,9 @@ impl Capture {
 
 fn lock(record: &Mutex<Vec<RawResponse>>) -> std::sync::MutexGuard<'_, Vec<RawResponse>> {
     // A poisoned record still holds valid responses.
-    record.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    record
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl ClientHooks<Capture> for Client {
@@ -72,8 +74,11 @@ impl ClientHooks<Capture> for Client {
             return self.client().execute(request).await;
         };
         let mut response = self.client().execute(request).await?;
-        let (status, version, headers) =
-            (response.status(), response.version(), response.headers().clone());
+        let (status, version, headers) = (
+            response.status(),
+            response.version(),
+            response.headers().clone(),
+        );
         let (body, truncated) = read_capped(&mut response, capture.body_limit).await?;
         lock(record).push(RawResponse {
             operation: info.operation_id,
@@ -104,7 +109,12 @@ async fn read_capped(
 }
 
 /// Hands the already-read body back to the generated code as a fresh response.
-fn rebuild(status: StatusCode, version: Version, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+fn rebuild(
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    body: Bytes,
+) -> reqwest::Response {
     let mut response = http::Response::new(body);
     *response.status_mut() = status;
     *response.version_mut() = version;

@@ -213,7 +213,12 @@ mod tests {
 
     #[test]
     fn base_url_rejects_other_schemes_and_queries() {
-        for bad in ["ftp://host", "not a url", "http://host/?x=1", "http://u:p@host"] {
+        for bad in [
+            "ftp://host",
+            "not a url",
+            "http://host/?x=1",
+            "http://u:p@host",
+        ] {
             let err = normalise_base_url(bad).unwrap_err();
             assert!(
                 matches!(err, BuildError::InvalidBaseUrl { .. }),
