@@ -1,7 +1,192 @@
-//! Placeholder owned by the diff work.
-use clap::Args;
+//! `conformance diff`: compares two descriptions of the five external-auth operations, either
+//! Coder's published Swagger against the curated spec (known divergences vs new drift) or two
+//! versions of a description (breaking or not).
+
+mod classify;
+mod compare;
+mod known;
+mod load;
+mod model;
+mod openapi;
+mod report;
+mod schema;
+mod swagger;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{ArgGroup, Args};
+
+use crate::exit::Exit;
+use known::Known;
+use load::Document;
+use report::{Finding, Mode, Outcome, Side};
+
+/// The curated spec, found beside the crate rather than the working directory.
+const DEFAULT_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/openapi/coder-external-auth.json"
+);
+/// The known divergences between upstream and the curated spec.
+const DEFAULT_KNOWN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/openapi/known-divergences.json"
+);
+
+/// Compare API descriptions of the five external-auth operations.
+///
+/// `diff --upstream PATH|URL` compares Coder's published Swagger 2.0 (for example
+/// https://raw.githubusercontent.com/coder/coder/main/coderd/apidoc/swagger.json) with the
+/// curated spec: every difference must be a known divergence. `diff OLD NEW` compares two
+/// versions (Swagger 2.0 or OpenAPI 3.0.x, file or URL) and flags breaking changes.
+/// Exit 0: nothing new; 1: new drift, a stale known divergence or a breaking change;
+/// 2: could not run.
 #[derive(Debug, Args)]
-pub struct DiffArgs {}
-pub async fn run(_args: &DiffArgs) -> anyhow::Result<crate::exit::Exit> {
-    anyhow::bail!("not built yet")
+#[command(group(ArgGroup::new("sides").required(true).args(["upstream", "old"])))]
+#[command(
+    override_usage = "conformance diff --upstream <PATH|URL> [--spec <PATH>] [OPTIONS]\n       conformance diff <OLD> <NEW> [OPTIONS]"
+)]
+pub struct DiffArgs {
+    /// The older description (file or http(s) URL).
+    #[arg(value_name = "OLD", requires = "new")]
+    pub old: Option<String>,
+
+    /// The newer description (file or http(s) URL).
+    #[arg(value_name = "NEW", requires = "old")]
+    pub new: Option<String>,
+
+    /// Coder's published Swagger 2.0 (file or http(s) URL), compared with the curated spec.
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["old", "new"])]
+    pub upstream: Option<String>,
+
+    /// The curated spec to compare with --upstream [default: the crate's
+    /// openapi/coder-external-auth.json].
+    #[arg(long, value_name = "PATH", requires = "upstream")]
+    pub spec: Option<String>,
+
+    /// The known divergences for --upstream [default: the crate's
+    /// openapi/known-divergences.json].
+    #[arg(long, value_name = "PATH", requires = "upstream")]
+    pub known: Option<PathBuf>,
+
+    /// Also write a machine-readable report of every difference to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// List the known divergences too, not only what is new.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    /// Budget for fetching a URL, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .with_context(|| {
+            format!(
+                "--timeout {} is not a positive number of seconds",
+                args.timeout
+            )
+        })?;
+    let outcome = match (&args.upstream, &args.old, &args.new) {
+        (Some(upstream), _, _) => {
+            let spec = args.spec.as_deref().unwrap_or(DEFAULT_SPEC);
+            let known_path = args.known.as_deref().unwrap_or(Path::new(DEFAULT_KNOWN));
+            let known = Known::read(known_path)?;
+            let curated = load::load(spec, timeout).await?;
+            let upstream = load::load(upstream, timeout).await?;
+            // Curated is OLD and upstream NEW, so each difference reads as what upstream did
+            // relative to what we describe, and its severity is what that would do to a client
+            // written against the curated spec.
+            let mut outcome = outcome(
+                Mode::Upstream,
+                ("curated", &curated),
+                ("upstream", &upstream),
+            )?;
+            for finding in &mut outcome.findings {
+                finding.known = known.lookup(&finding.change).cloned();
+            }
+            let changes: Vec<_> = outcome.findings.iter().map(|f| f.change.clone()).collect();
+            outcome.stale = known.stale(&changes);
+            outcome.known_file = Some(known_path.display().to_string());
+            outcome
+        }
+        (None, Some(old), Some(new)) => {
+            let old = load::load(old, timeout).await?;
+            let new = load::load(new, timeout).await?;
+            outcome(Mode::Versions, ("old", &old), ("new", &new))?
+        }
+        // clap's `sides` group makes OLD NEW or --upstream required.
+        _ => bail!("pass --upstream PATH|URL, or OLD and NEW; see `conformance diff --help`"),
+    };
+
+    let exit = verdict(&outcome);
+    eprint!("{}", report::human(&outcome, args.verbose));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report::json(&outcome, exit as u8))?;
+        std::fs::write(path, text + "\n").with_context(|| {
+            format!(
+                "cannot write the JSON report to {}; check --json",
+                path.display()
+            )
+        })?;
+    }
+    Ok(exit)
+}
+
+fn outcome(
+    mode: Mode,
+    old: (&'static str, &Document),
+    new: (&'static str, &Document),
+) -> anyhow::Result<Outcome> {
+    let side = |(role, doc): (&'static str, &Document)| Side {
+        role,
+        source: doc.source.clone(),
+        format: doc.format_name(),
+    };
+    let (old_api, new_api) = (old.1.to_model()?, new.1.to_model()?);
+    for (api, (_, doc)) in [(&old_api, old), (&new_api, new)] {
+        if api.operations.is_empty() {
+            // Not fatal (every operation then shows as removed or added) but rarely meant.
+            eprintln!(
+                "warning: {} describes no operation under {}; is it the right document?",
+                doc.source,
+                model::SCOPE
+            );
+        }
+    }
+    let findings = compare::compare(&old_api, &new_api)
+        .into_iter()
+        .map(|change| Finding {
+            severity: classify::classify(&change),
+            change,
+            known: None,
+        })
+        .collect();
+    Ok(Outcome {
+        mode,
+        old: side(old),
+        new: side(new),
+        findings,
+        stale: Vec::new(),
+        known_file: None,
+    })
+}
+
+/// Upstream: anything not known, or a known entry gone stale, needs a decision. Versions: only
+/// a breaking change does; additions and cosmetics pass.
+fn verdict(outcome: &Outcome) -> Exit {
+    let act = match outcome.mode {
+        Mode::Upstream => outcome.new_drift().next().is_some() || !outcome.stale.is_empty(),
+        Mode::Versions => outcome
+            .findings
+            .iter()
+            .any(|f| f.severity == classify::Severity::Breaking),
+    };
+    if act { Exit::Changes } else { Exit::Success }
 }

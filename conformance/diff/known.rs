@@ -1,0 +1,182 @@
+//! The known divergences between Coder's published Swagger and the curated spec
+//! (openapi/known-divergences.json): each a deliberate, evidenced difference, matched exactly.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use super::compare::{Change, Kind};
+
+/// The file: `divergences` plus free-form provenance keys (`$comment`, `upstream`) for readers.
+#[derive(Debug, Deserialize)]
+struct File {
+    divergences: Vec<Entry>,
+}
+
+/// One cause of divergence and every place it shows. No wildcards: each `at` is the exact
+/// operation and location a difference reports, so a new difference elsewhere (even in the
+/// same operation) is drift, not known.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Entry {
+    /// A `Kind` key: `field_removed`, `became_optional`, ...
+    pub kind: String,
+    /// `<METHOD> <path>[ <location>]`, as the report prints before the colon.
+    pub at: Vec<String>,
+    /// Why the curated spec differs, in a sentence.
+    pub reason: String,
+    /// Where upstream shows it: source file and lines, coder-contract.md section.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    entries: Vec<Entry>,
+}
+
+/// A known (at, kind) that matched no difference: upstream fixed it, or the curated spec now
+/// agrees, and the entry should go.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stale {
+    pub at: String,
+    pub kind: String,
+    pub reason: String,
+}
+
+impl Known {
+    pub(crate) fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the known divergences {}", path.display()))?;
+        Self::parse(&text).with_context(|| {
+            format!(
+                "{} is not a valid known-divergences file; fix the entry it names",
+                path.display()
+            )
+        })
+    }
+
+    pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
+        let file: File = serde_json::from_str(text)?;
+        let mut seen = BTreeSet::new();
+        for (index, entry) in file.divergences.iter().enumerate() {
+            let name = format!("entry {index} ({})", entry.kind);
+            if !Kind::KEYS.contains(&entry.kind.as_str()) {
+                bail!("{name}: unknown kind; one of {}", Kind::KEYS.join(", "));
+            }
+            if entry.at.is_empty() {
+                bail!("{name}: `at` lists no location");
+            }
+            // An entry without a reason and evidence is a silenced difference, not a known one.
+            if entry.reason.trim().is_empty() || entry.evidence.iter().all(|e| e.trim().is_empty())
+            {
+                bail!("{name}: needs a reason and evidence");
+            }
+            for at in &entry.at {
+                if !seen.insert((at.clone(), entry.kind.clone())) {
+                    bail!("{name}: `{at}` is listed twice for this kind");
+                }
+            }
+        }
+        Ok(Self {
+            entries: file.divergences,
+        })
+    }
+
+    pub(crate) fn lookup(&self, change: &Change) -> Option<&Entry> {
+        let at = change.at();
+        self.entries
+            .iter()
+            .find(|entry| entry.kind == change.kind.key() && entry.at.contains(&at))
+    }
+
+    /// Every (at, kind) that none of `changes` matched, in file order.
+    pub(crate) fn stale(&self, changes: &[Change]) -> Vec<Stale> {
+        let matched: BTreeSet<(String, &str)> =
+            changes.iter().map(|c| (c.at(), c.kind.key())).collect();
+        let mut out = Vec::new();
+        for entry in &self.entries {
+            for at in &entry.at {
+                if !matched.contains(&(at.clone(), entry.kind.as_str())) {
+                    out.push(Stale {
+                        at: at.clone(),
+                        kind: entry.kind.clone(),
+                        reason: entry.reason.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::compare::Location;
+    use crate::diff::model::OpKey;
+
+    const FILE: &str = r#"{"divergences": [{
+        "kind": "became_optional",
+        "at": ["GET /api/v2/external-auth/{externalauth} 200 response body user.id"],
+        "reason": "Go value fields are always present.",
+        "evidence": ["codersdk/externalauth.go L114-120"]
+    }]}"#;
+
+    fn change(field: &str, kind: Kind) -> Change {
+        Change {
+            operation: OpKey::new("get", "/api/v2/external-auth/{externalauth}"),
+            location: Location::ResponseBody {
+                status: "200".into(),
+                field: field.into(),
+            },
+            kind,
+            old: None,
+            new: None,
+        }
+    }
+
+    #[test]
+    fn matches_only_the_exact_location_and_kind() {
+        let known = Known::parse(FILE).unwrap();
+        assert!(
+            known
+                .lookup(&change("user.id", Kind::BecameOptional))
+                .is_some()
+        );
+        assert!(
+            known
+                .lookup(&change("user.login", Kind::BecameOptional))
+                .is_none()
+        );
+        assert!(
+            known
+                .lookup(&change("user.id", Kind::TypeChanged))
+                .is_none()
+        );
+        assert!(
+            known
+                .stale(&[change("user.id", Kind::BecameOptional)])
+                .is_empty()
+        );
+        let stale = known.stale(&[]);
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].kind, "became_optional");
+    }
+
+    #[test]
+    fn refuses_entries_without_reason_unknown_kinds_and_duplicates() {
+        let no_reason = FILE.replace("Go value fields are always present.", " ");
+        assert!(format!("{:#}", Known::parse(&no_reason).unwrap_err()).contains("reason"));
+        let bad_kind = FILE.replace("became_optional", "anything");
+        assert!(format!("{:#}", Known::parse(&bad_kind).unwrap_err()).contains("unknown kind"));
+        let twice = FILE.replace(
+            r#""at": ["GET /api/v2/external-auth/{externalauth} 200 response body user.id"]"#,
+            r#""at": ["X", "X"]"#,
+        );
+        assert!(format!("{:#}", Known::parse(&twice).unwrap_err()).contains("twice"));
+        let extra = FILE.replace(r#""kind""#, r#""wildcard": true, "kind""#);
+        assert!(Known::parse(&extra).is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! Reads one API description from a file or an http(s) URL and says which format it is in;
+//! every failure names the source and is a "could not run".
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use serde_json::Value;
+
+use super::model::Api;
+use super::{openapi, swagger};
+
+/// The two formats the diff reads. Coder publishes Swagger 2.0; the curated spec is 3.0.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Swagger2,
+    OpenApi30,
+}
+
+/// A parsed document and where it came from.
+#[derive(Debug)]
+pub(crate) struct Document {
+    /// The path or URL as given, for messages and reports.
+    pub source: String,
+    pub format: Format,
+    /// The version string as written (`2.0`, `3.0.3`).
+    pub version: String,
+    pub value: Value,
+}
+
+impl Document {
+    /// `Swagger 2.0`, `OpenAPI 3.0.3`.
+    pub(crate) fn format_name(&self) -> String {
+        match self.format {
+            Format::Swagger2 => format!("Swagger {}", self.version),
+            Format::OpenApi30 => format!("OpenAPI {}", self.version),
+        }
+    }
+
+    /// The five operations (and nothing else) in the normalised model.
+    pub(crate) fn to_model(&self) -> anyhow::Result<Api> {
+        let api = match self.format {
+            Format::Swagger2 => swagger::to_model(&self.value),
+            Format::OpenApi30 => openapi::to_model(&self.value),
+        };
+        api.with_context(|| format!("cannot read the operations in {}", self.source))
+    }
+}
+
+pub(crate) fn is_url(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
+}
+
+/// Reads and detects `source`: a URL when it starts with http:// or https://, else a path.
+pub(crate) async fn load(source: &str, timeout: Duration) -> anyhow::Result<Document> {
+    let bytes = if is_url(source) {
+        fetch(source, timeout).await?
+    } else {
+        std::fs::read(Path::new(source))
+            .map_err(|err| anyhow!("cannot read {source}: {err}; check the path"))?
+    };
+    parse(source, &bytes)
+}
+
+/// Parses and detects the format; separate from `load` so it is testable without I/O.
+pub(crate) fn parse(source: &str, bytes: &[u8]) -> anyhow::Result<Document> {
+    let value: Value = serde_json::from_slice(bytes).with_context(|| {
+        format!("{source} is not JSON; diff reads Swagger 2.0 or OpenAPI 3.0.x documents in JSON")
+    })?;
+    let (format, version) = detect(&value)
+        .with_context(|| format!("{source} is not an API description diff can read"))?;
+    Ok(Document {
+        source: source.to_owned(),
+        format,
+        version,
+        value,
+    })
+}
+
+fn detect(value: &Value) -> anyhow::Result<(Format, String)> {
+    if let Some(version) = value.get("swagger") {
+        return match version.as_str() {
+            Some("2.0") => Ok((Format::Swagger2, "2.0".to_owned())),
+            _ => bail!("it says `swagger: {version}`, and only Swagger 2.0 is read"),
+        };
+    }
+    if let Some(version) = value.get("openapi") {
+        return match version.as_str() {
+            Some(text) if text.starts_with("3.0.") => Ok((Format::OpenApi30, text.to_owned())),
+            _ => bail!(
+                "it says `openapi: {version}`, and only OpenAPI 3.0.x is read (3.1 changed how nullability is written)"
+            ),
+        };
+    }
+    bail!("it has neither a `swagger: \"2.0\"` nor an `openapi: \"3.0.x\"` field")
+}
+
+async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
+    // reqwest is built without a default crypto provider; ring is the crate's (see
+    // src/client.rs). An error means one is installed already: keep it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .user_agent(concat!(
+            "coder-external-auth-conformance/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let response = client.get(url).send().await.with_context(|| {
+        format!("cannot fetch {url}; check the URL and the network, or pass a downloaded file")
+    })?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!("cannot fetch {url}: the server answered {status}; check the URL");
+    }
+    let bytes = response
+        .bytes()
+        .await
+        .with_context(|| format!("cannot fetch {url}: the body did not arrive"))?;
+    Ok(bytes.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_both_formats_and_refuses_others() {
+        assert_eq!(
+            parse("a", br#"{"swagger":"2.0"}"#).unwrap().format,
+            Format::Swagger2
+        );
+        let doc = parse("b", br#"{"openapi":"3.0.3"}"#).unwrap();
+        assert_eq!(
+            (doc.format, doc.format_name().as_str()),
+            (Format::OpenApi30, "OpenAPI 3.0.3")
+        );
+        for (text, expect) in [
+            (&br#"{"openapi":"3.1.0"}"#[..], "only OpenAPI 3.0.x"),
+            (br#"{"swagger":"1.2"}"#, "only Swagger 2.0"),
+            (br#"{"name":"x"}"#, "neither"),
+            (b"openapi: 3.0.3", "is not JSON"),
+        ] {
+            let err = format!("{:#}", parse("some/file.json", text).unwrap_err());
+            assert!(
+                err.contains("some/file.json") && err.contains(expect),
+                "{err}"
+            );
+        }
+    }
+}

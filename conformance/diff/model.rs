@@ -1,0 +1,141 @@
+//! The one normalised model both Swagger 2.0 and OpenAPI 3.0 are read into, so the structural
+//! diff never needs to know which format a side was written in.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// The prefix every operation this crate describes lives under; paths elsewhere in a full
+/// upstream swagger.json are none of our business.
+pub(crate) const SCOPE: &str = "/api/v2/external-auth";
+
+/// Whether a full path (basePath or server path already applied) is one of ours.
+pub(crate) fn in_scope(path: &str) -> bool {
+    path == SCOPE
+        || path
+            .strip_prefix(SCOPE)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Joins a base path (`/`, `/api/v2`, `/api/v2/`) and a path (`/external-auth`) into one full
+/// path with single slashes, so both upstream basePath layouts land on the same key.
+pub(crate) fn join_path(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let path = path.trim_start_matches('/');
+    let joined = format!("{base}/{path}");
+    let trimmed = joined.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_owned()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+/// The operations of one API description, keyed by method and full path: the wire identity a
+/// client depends on (operation ids are compared, but as a property).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Api {
+    pub operations: BTreeMap<OpKey, Operation>,
+}
+
+/// `GET /api/v2/external-auth`: the method upper-cased, the path in full. Ordered by path
+/// first (field order), so a report reads resource by resource.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct OpKey {
+    pub path: String,
+    pub method: String,
+}
+
+impl OpKey {
+    pub(crate) fn new(method: &str, path: &str) -> Self {
+        Self {
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for OpKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Operation {
+    pub operation_id: Option<String>,
+    pub summary: Option<String>,
+    /// Keyed by (location, name): `("path", "externalauth")`.
+    pub params: BTreeMap<(String, String), Param>,
+    pub request_body: Option<Body>,
+    /// Keyed by the status as written (`"200"`, `"default"`).
+    pub responses: BTreeMap<String, Response>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Param {
+    pub required: bool,
+    pub schema: Schema,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Body {
+    pub required: bool,
+    pub schema: Option<Schema>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Response {
+    /// `None` when the status documents no body (204).
+    pub schema: Option<Schema>,
+}
+
+/// A value-free structural summary of a schema with `$ref` and `allOf` already resolved.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Schema {
+    /// `None` when the schema does not say (any value).
+    pub ty: Option<String>,
+    pub format: Option<String>,
+    pub nullable: bool,
+    pub required: BTreeSet<String>,
+    pub properties: BTreeMap<String, Schema>,
+    pub items: Option<Box<Schema>>,
+    /// Set instead of the fields above where a `$ref` leads back into itself: the reference
+    /// that closed the cycle. The diff stops there rather than recursing forever.
+    pub cycle: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_base_path_layouts_give_the_same_full_path() {
+        assert_eq!(
+            join_path("/api/v2", "/external-auth"),
+            "/api/v2/external-auth"
+        );
+        assert_eq!(
+            join_path("/api/v2/", "/external-auth/{externalauth}"),
+            "/api/v2/external-auth/{externalauth}"
+        );
+        assert_eq!(
+            join_path("/", "/api/v2/external-auth"),
+            "/api/v2/external-auth"
+        );
+        assert_eq!(
+            join_path("", "/api/v2/external-auth/"),
+            "/api/v2/external-auth"
+        );
+        assert_eq!(join_path("/", "/"), "/");
+    }
+
+    #[test]
+    fn scope_is_the_prefix_at_a_segment_boundary() {
+        assert!(in_scope("/api/v2/external-auth"));
+        assert!(in_scope("/api/v2/external-auth/{externalauth}/device"));
+        assert!(!in_scope("/api/v2/external-auth-other"));
+        assert!(!in_scope("/api/v2/users/me"));
+    }
+}

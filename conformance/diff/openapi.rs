@@ -1,0 +1,184 @@
+//! OpenAPI 3.0.x (the curated spec) into the normalised model.
+
+use anyhow::Context;
+use serde_json::Value;
+
+use super::model::{Api, Body, OpKey, Operation, Param, Response, in_scope, join_path};
+use super::schema::Resolver;
+
+/// The methods an OpenAPI 3.0 path item may hold.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+pub(crate) fn to_model(doc: &Value) -> anyhow::Result<Api> {
+    let resolver = Resolver::new(doc, "nullable");
+    let base = server_path(doc);
+    let mut api = Api::default();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Ok(api);
+    };
+    for (path, item) in paths {
+        let full = join_path(&base, path);
+        if !in_scope(&full) {
+            continue;
+        }
+        let shared = item.get("parameters");
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let key = OpKey::new(method, &full);
+            let operation =
+                operation(&resolver, shared, op).with_context(|| format!("in operation {key}"))?;
+            api.operations.insert(key, operation);
+        }
+    }
+    Ok(api)
+}
+
+/// The path part of the first server URL (variables at their defaults): `/api/v2` for a server
+/// `https://coder.example/api/v2`, empty for our `{deployment}`. OpenAPI's counterpart of
+/// Swagger's basePath, so a spec written either way yields full paths.
+fn server_path(doc: &Value) -> String {
+    let Some(server) = doc.pointer("/servers/0") else {
+        return String::new();
+    };
+    let mut url = server
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    for (name, variable) in server
+        .get("variables")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let default = variable
+            .get("default")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        url = url.replace(&format!("{{{name}}}"), default);
+    }
+    match url.split_once("://") {
+        Some((_, rest)) => rest
+            .find('/')
+            .map(|at| rest[at..].to_owned())
+            .unwrap_or_default(),
+        None if url.starts_with('/') => url,
+        None => String::new(),
+    }
+}
+
+fn operation(resolver: &Resolver, shared: Option<&Value>, op: &Value) -> anyhow::Result<Operation> {
+    let mut operation = Operation {
+        operation_id: string(op, "operationId"),
+        summary: string(op, "summary"),
+        ..Operation::default()
+    };
+    for list in [shared, op.get("parameters")].into_iter().flatten() {
+        for param in list.as_array().into_iter().flatten() {
+            let param = resolver.deref(param)?;
+            let place = string(param, "in").unwrap_or_default();
+            let name = string(param, "name").unwrap_or_default();
+            let required = param.get("required").and_then(Value::as_bool) == Some(true);
+            let schema = match param.get("schema").or_else(|| media_schema(param)) {
+                Some(schema) => resolver
+                    .schema(schema)
+                    .with_context(|| format!("in parameter `{name}`"))?,
+                None => Default::default(),
+            };
+            operation
+                .params
+                .insert((place, name), Param { required, schema });
+        }
+    }
+    if let Some(body) = op.get("requestBody") {
+        let body = resolver.deref(body)?;
+        let schema = match media_schema(body) {
+            Some(schema) => Some(resolver.schema(schema).context("in the request body")?),
+            None => None,
+        };
+        operation.request_body = Some(Body {
+            required: body.get("required").and_then(Value::as_bool) == Some(true),
+            schema,
+        });
+    }
+    for (status, response) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let response = resolver.deref(response)?;
+        let schema = match media_schema(response) {
+            Some(schema) => Some(
+                resolver
+                    .schema(schema)
+                    .with_context(|| format!("in the {status} response"))?,
+            ),
+            None => None,
+        };
+        operation
+            .responses
+            .insert(status.clone(), Response { schema });
+    }
+    Ok(operation)
+}
+
+/// The schema of the JSON media type, else of the first one: these operations speak JSON, and
+/// Swagger (one schema per response) has nothing finer to compare with.
+fn media_schema(value: &Value) -> Option<&Value> {
+    let content = value.get("content")?.as_object()?;
+    let media = content
+        .iter()
+        .find(|(name, _)| name.starts_with("application/json"))
+        .or_else(|| content.iter().next())?
+        .1;
+    media.get("schema")
+}
+
+fn string(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_server_path_prefixes_every_path() {
+        let doc = json!({"servers": [{"url": "{base}/api/v2", "variables": {"base": {"default": "https://coder.example"}}}]});
+        assert_eq!(server_path(&doc), "/api/v2");
+        assert_eq!(
+            server_path(&json!({"servers": [{"url": "/api/v2"}]})),
+            "/api/v2"
+        );
+        assert_eq!(
+            server_path(&json!({"servers": [{"url": "http://127.0.0.1:3000"}]})),
+            ""
+        );
+        assert_eq!(server_path(&json!({})), "");
+    }
+
+    #[test]
+    fn request_body_and_bodiless_responses_are_read() {
+        let doc = json!({
+            "openapi": "3.0.3",
+            "paths": {"/api/v2/external-auth/{externalauth}/device": {"post": {
+                "parameters": [{"$ref": "#/components/parameters/p"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"204": {"description": "No Content"}}
+            }}},
+            "components": {"parameters": {"p": {"name": "externalauth", "in": "path", "required": true, "schema": {"type": "string"}}}}
+        });
+        let api = to_model(&doc).unwrap();
+        let op = api.operations.values().next().unwrap();
+        assert!(op.request_body.as_ref().unwrap().required);
+        let param = &op.params[&("path".to_owned(), "externalauth".to_owned())];
+        assert!(param.required);
+        assert_eq!(param.schema.ty.as_deref(), Some("string"));
+        assert_eq!(op.responses["204"].schema, None);
+    }
+}
