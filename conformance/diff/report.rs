@@ -209,6 +209,13 @@ pub(crate) fn json(outcome: &Outcome, exit_code: u8) -> Value {
             })
         })
         .collect();
+    let all = |severity| {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    };
     let stale: Vec<Value> = outcome
         .stale
         .iter()
@@ -224,9 +231,13 @@ pub(crate) fn json(outcome: &Outcome, exit_code: u8) -> Value {
             "differences": outcome.findings.len(),
             "known": outcome.findings.iter().filter(|f| f.known.is_some()).count(),
             "new": if outcome.mode == Mode::Upstream { outcome.new_drift().count() } else { outcome.findings.len() },
-            "breaking": outcome.count(Severity::Breaking),
-            "non_breaking": outcome.count(Severity::NonBreaking),
-            "informational": outcome.count(Severity::Informational),
+            // Over every difference, then over the new ones (upstream: drift; versions: all).
+            "breaking": all(Severity::Breaking),
+            "non_breaking": all(Severity::NonBreaking),
+            "informational": all(Severity::Informational),
+            "new_breaking": outcome.count(Severity::Breaking),
+            "new_non_breaking": outcome.count(Severity::NonBreaking),
+            "new_informational": outcome.count(Severity::Informational),
             "stale_known": outcome.stale.len(),
         },
         "exit_code": exit_code,
@@ -305,5 +316,7 @@ mod tests {
         assert_eq!(difference["reason"], "because");
         assert_eq!(difference["location"], "200 response body interval");
         assert_eq!(report["summary"]["new"], 0);
+        assert_eq!(report["summary"]["breaking"], 1);
+        assert_eq!(report["summary"]["new_breaking"], 0);
     }
 }
