@@ -45,6 +45,9 @@ const DEFAULT_KNOWN: &str = concat!(
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("sides").required(true).args(["upstream", "old"])))]
 #[command(
+    after_help = "Upstream is Coder's coderd/apidoc/swagger.json, for example\n  https://raw.githubusercontent.com/coder/coder/main/coderd/apidoc/swagger.json\n\nExit status: 0 nothing new; 1 new drift, a stale known divergence, or (OLD NEW) a breaking change; 2 could not run."
+)]
+#[command(
     override_usage = "conformance diff --upstream <PATH|URL> [--spec <PATH>] [OPTIONS]\n       conformance diff <OLD> <NEW> [OPTIONS]"
 )]
 pub struct DiffArgs {
