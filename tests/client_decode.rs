@@ -141,7 +141,8 @@ fn missing_required_fields_are_rejected() {
 
 #[test]
 fn wrong_types_and_nulls_are_rejected() {
-    let cases: [(&str, fn(&str) -> bool); 4] = [
+    type Rejects = fn(&str) -> bool;
+    let cases: [(&str, Rejects); 4] = [
         (r#"{"token_revoked":"yes"}"#, |s| {
             serde_json::from_str::<DeleteExternalAuthByIdResponse>(s).is_err()
         }),
