@@ -22,8 +22,11 @@ fn main() {
         .with_tag(TagStyle::Merged)
         // Per-client state the request hook reads: whether to capture raw responses.
         .with_inner_type("crate::capture::Capture".parse().expect("a Rust path"))
-        .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // Feature `schemars`: cargo tells build scripts which features are on.
+    if env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
 
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)

@@ -24,6 +24,8 @@ pub struct RawResponse {
     pub body: Bytes,
     /// The body was longer than the limit; `body` holds only its start.
     pub truncated: bool,
+    /// Reading the body failed after the head arrived (reset, time-out); `body` holds what came.
+    pub body_error: Option<String>,
 }
 
 /// Whether a client records its responses, and where. Cloning shares the record.
@@ -63,49 +65,81 @@ fn lock(record: &Mutex<Vec<RawResponse>>) -> std::sync::MutexGuard<'_, Vec<RawRe
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+impl Capture {
+    /// Sends `request` with `http` and, when recording, reads and records the response
+    /// (cut at the limit) before handing it back. Requests the typed client cannot express,
+    /// such as a POST with no body, go through here to be recorded like the rest.
+    pub async fn execute(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let Some(record) = &self.record else {
+            return http.execute(request).await;
+        };
+        let mut response = http.execute(request).await?;
+        let (status, version, headers) = (
+            response.status(),
+            response.version(),
+            response.headers().clone(),
+        );
+        let mut raw = RawResponse {
+            operation,
+            status,
+            headers: headers.clone(),
+            body: Bytes::new(),
+            truncated: false,
+            body_error: None,
+        };
+        let read = read_capped(&mut response, self.body_limit, &mut raw).await;
+        if let Err(err) = &read {
+            raw.body_error = Some(err.to_string());
+        }
+        let body = raw.body.clone();
+        lock(record).push(raw);
+        read?;
+        Ok(rebuild(status, version, headers, body))
+    }
+}
+
 impl ClientHooks<Capture> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let capture = self.inner();
-        let Some(record) = &capture.record else {
-            return self.client().execute(request).await;
-        };
-        let mut response = self.client().execute(request).await?;
-        let (status, version, headers) = (
-            response.status(),
-            response.version(),
-            response.headers().clone(),
-        );
-        let (body, truncated) = read_capped(&mut response, capture.body_limit).await?;
-        lock(record).push(RawResponse {
-            operation: info.operation_id,
-            status,
-            headers: headers.clone(),
-            body: body.clone(),
-            truncated,
-        });
-        Ok(rebuild(status, version, headers, body))
+        self.inner()
+            .execute(self.client(), request, info.operation_id)
+            .await
     }
 }
 
 /// Reads at most `limit` bytes, then stops: a hostile server cannot make us buffer more.
+/// What was read before a failure stays in `raw.body`, for the report.
 async fn read_capped(
     response: &mut reqwest::Response,
     limit: usize,
-) -> reqwest::Result<(Bytes, bool)> {
+    raw: &mut RawResponse,
+) -> reqwest::Result<()> {
     let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body.freeze(), true));
+    let result = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    raw.truncated = true;
+                    break Ok(());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break Ok(()),
+            Err(err) => break Err(err),
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body.freeze(), false))
+    };
+    raw.body = body.freeze();
+    result
 }
 
 /// Hands the already-read body back to the generated code as a fresh response.

@@ -25,3 +25,8 @@ mod token;
 
 pub use client::{BuildError, Client, ClientBuilder, Error, ResponseValue, types};
 pub use token::SessionToken;
+
+// The README's Rust examples are compiled and run as doctests.
+#[cfg(all(doctest, feature = "imitation"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
