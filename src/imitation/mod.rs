@@ -1,1 +1,303 @@
-//! Placeholder owned by the imitation work.
+//! An embedded imitation of Coder's external-auth ("Git") API: a real axum HTTP server on
+//! loopback that answers the five operations as coderd does (coder-contract.md), for the
+//! conformance tool's default target and as a test double.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use coder_external_auth::imitation::Imitation;
+//!
+//! let server = Imitation::start().await?;
+//! let client = coder_external_auth::ClientBuilder::new(server.base_url())
+//!     .session_token(server.session_token().clone())
+//!     .build()
+//!     .expect("client");
+//! let list = client.get_user_external_auths().await.expect("list");
+//! assert_eq!(list.providers[0].id, "github");
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod config;
+mod control;
+mod csrf;
+mod device;
+mod gojson;
+mod gotime;
+mod handlers;
+mod ratelimit;
+mod reply;
+mod routing;
+mod service;
+mod state;
+mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use chrono::Utc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
+pub use control::Control;
+pub use reply::BUILD_VERSION;
+
+use crate::SessionToken;
+use device::{DeviceSettings, DeviceStore};
+use ratelimit::RateLimiter;
+use service::Shared;
+use state::{Link, Provider, State};
+
+/// Rewrites a response before it is sent: called with the `operationId`, the status and the
+/// JSON body (`None` for an empty body) of every response to one of the five operations,
+/// errors included. Use it to inject drift. A changed body is re-encoded with Coder's key
+/// order for known field names; unknown keys follow alphabetically.
+pub type ResponseHook =
+    Arc<dyn Fn(&str, &mut http::StatusCode, &mut Option<serde_json::Value>) + Send + Sync>;
+
+/// How long the default API key lives (Coder's default session duration).
+const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+
+/// Configures an [`Imitation`]. The default is Coder-like: providers `github` (device flow,
+/// linked, never expires), `gitlab` (linked, refreshable, expires in 2 h), `azure-devops`
+/// (not linked) and `gitea` (linked, expired an hour ago, not refreshable); no rate limit;
+/// device `interval` 5 s, enforced.
+#[derive(Clone)]
+pub struct ImitationBuilder {
+    providers: Vec<ProviderConfig>,
+    rate_limit: Option<(u32, Duration)>,
+    device: DeviceSettings,
+    hook: Option<ResponseHook>,
+}
+
+impl std::fmt::Debug for ImitationBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImitationBuilder")
+            .field("providers", &self.providers)
+            .field("rate_limit", &self.rate_limit)
+            .field("device", &self.device)
+            .field("hook", &self.hook.is_some())
+            .finish()
+    }
+}
+
+impl Default for ImitationBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ImitationBuilder {
+    /// The default deployment.
+    pub fn new() -> Self {
+        Self {
+            providers: config::default_providers(),
+            rate_limit: None,
+            device: DeviceSettings {
+                interval: 5,
+                expires_in: 899,
+                enforce_interval: true,
+                auto_approve_after: None,
+            },
+            hook: None,
+        }
+    }
+
+    /// Starts from no providers at all (the list answers `{"providers":[],"links":[]}`).
+    pub fn no_providers(mut self) -> Self {
+        self.providers.clear();
+        self
+    }
+
+    /// Adds a provider at the end, or replaces the one with the same id in place.
+    pub fn provider(mut self, provider: ProviderConfig) -> Self {
+        match self.providers.iter_mut().find(|p| p.id == provider.id) {
+            Some(existing) => *existing = provider,
+            None => self.providers.push(provider),
+        }
+        self
+    }
+
+    /// Turns on Coder's API rate limit: `requests` per `window`, per caller and path.
+    pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
+        self.rate_limit = Some((requests, window));
+        self
+    }
+
+    /// Approves a pending device authorization on its `polls`-th POST poll.
+    pub fn auto_approve_after(mut self, polls: u32) -> Self {
+        self.device.auto_approve_after = Some(polls);
+        self
+    }
+
+    /// The `interval` GET device reports, in seconds (default 5).
+    pub fn device_interval(mut self, secs: i64) -> Self {
+        self.device.interval = secs;
+        self
+    }
+
+    /// The `expires_in` GET device reports and the codes' lifetime, in seconds (default 899).
+    pub fn device_expires_in(mut self, secs: i64) -> Self {
+        self.device.expires_in = secs;
+        self
+    }
+
+    /// Whether polling faster than the interval answers `slow_down` (default true).
+    pub fn enforce_poll_interval(mut self, on: bool) -> Self {
+        self.device.enforce_interval = on;
+        self
+    }
+
+    /// Rewrites responses before they are sent (drift injection).
+    pub fn response_hook(mut self, hook: ResponseHook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// Starts on `127.0.0.1` on a free port.
+    pub async fn start(self) -> std::io::Result<Imitation> {
+        self.start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts on `addr`. Must be called inside a tokio runtime; the server runs as a task.
+    pub async fn start_on(self, addr: SocketAddr) -> std::io::Result<Imitation> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let now = Utc::now();
+        let token = control::random_token();
+        let (id, secret) = auth::split_token(token.expose()).expect("generated in Coder's format");
+        let mut sessions = HashMap::new();
+        sessions.insert(
+            id.to_owned(),
+            auth::Session {
+                secret: secret.to_owned(),
+                expires_at: gotime::db_time(now + SESSION_LIFETIME),
+            },
+        );
+        let links = self
+            .providers
+            .iter()
+            .filter_map(|p| {
+                p.initial_link
+                    .as_ref()
+                    .map(|seed| Link::from_seed(&p.id, seed, now))
+            })
+            .collect();
+        let state = State {
+            providers: self
+                .providers
+                .into_iter()
+                .map(|config| Provider {
+                    config,
+                    faults: state::Faults::default(),
+                })
+                .collect(),
+            links,
+            sessions,
+            devices: DeviceStore::default(),
+            device_settings: self.device,
+            limiter: self
+                .rate_limit
+                .map(|(n, window)| RateLimiter::new(n, window)),
+        };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            hook: self.hook,
+            addr,
+        });
+        let app = Router::new()
+            .fallback(service::serve)
+            .with_state(Arc::clone(&shared))
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Imitation {
+            addr,
+            base_url: format!("http://{addr}"),
+            token,
+            control: Control { shared },
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running imitation. Dropping it stops the server (without waiting);
+/// [`shutdown`](Self::shutdown) stops it and waits for open connections to finish.
+pub struct Imitation {
+    addr: SocketAddr,
+    base_url: String,
+    token: SessionToken,
+    control: Control,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Imitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Imitation")
+            .field("base_url", &self.base_url)
+            .field("session_token", &self.token)
+            .finish()
+    }
+}
+
+impl Imitation {
+    /// A builder with the default deployment.
+    pub fn builder() -> ImitationBuilder {
+        ImitationBuilder::new()
+    }
+
+    /// The default deployment on `127.0.0.1` on a free port.
+    pub async fn start() -> std::io::Result<Imitation> {
+        ImitationBuilder::new().start().await
+    }
+
+    /// `http://127.0.0.1:PORT`: no trailing slash and no `/api/v2`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A valid API key, random per start, expiring in 24 hours.
+    pub fn session_token(&self) -> &SessionToken {
+        &self.token
+    }
+
+    /// A handle onto the server's state.
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+
+    /// Stops accepting connections and waits for the open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Imitation {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

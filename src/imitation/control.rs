@@ -1,0 +1,171 @@
+//! The test-side handle on a running imitation: approve or deny device codes, seed and remove
+//! links, inject provider faults and add API keys, all through the server's own state.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+use super::auth::{self, Session};
+use super::config::LinkSeed;
+use super::service::Shared;
+use super::state::Link;
+use crate::SessionToken;
+
+/// A cheap, clonable handle onto a running imitation's state.
+#[derive(Clone)]
+pub struct Control {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("addr", &self.shared.addr)
+            .finish()
+    }
+}
+
+impl Control {
+    /// Approves the pending device authorization with this user code (case-insensitive);
+    /// false when there is none, or it was already decided or has expired.
+    pub fn approve(&self, user_code: &str) -> bool {
+        self.shared
+            .lock()
+            .devices
+            .decide(user_code, true, Instant::now())
+    }
+
+    /// Denies it, so polls answer `access_denied`.
+    pub fn deny(&self, user_code: &str) -> bool {
+        self.shared
+            .lock()
+            .devices
+            .decide(user_code, false, Instant::now())
+    }
+
+    /// Expires every outstanding device code, so polls answer `expired_token`.
+    pub fn expire_device_codes(&self) {
+        self.shared.lock().devices.expire_all(Instant::now());
+    }
+
+    /// User codes awaiting approval, oldest first.
+    pub fn pending_user_codes(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .devices
+            .pending_user_codes(Instant::now())
+    }
+
+    /// Creates or replaces the caller's link to a configured provider; false when no such
+    /// provider is configured.
+    pub fn link(&self, provider_id: &str, link: LinkSeed) -> bool {
+        let mut state = self.shared.lock();
+        if state.provider(provider_id).is_none() {
+            return false;
+        }
+        state.upsert_link(Link::from_seed(provider_id, &link, Utc::now()));
+        true
+    }
+
+    /// Creates a link to a provider id that is not configured (a provider removed from the
+    /// deployment after the user linked it); the list still shows such rows.
+    pub fn link_unconfigured(&self, provider_id: &str, link: LinkSeed) {
+        self.shared
+            .lock()
+            .upsert_link(Link::from_seed(provider_id, &link, Utc::now()));
+    }
+
+    /// Removes the caller's link; false when there was none.
+    pub fn unlink(&self, provider_id: &str) -> bool {
+        let mut state = self.shared.lock();
+        match state.link_index(provider_id) {
+            Some(i) => {
+                state.links.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ids of the providers the caller is linked to, in list order.
+    pub fn linked_providers(&self) -> Vec<String> {
+        let state = self.shared.lock();
+        state.links.iter().map(|l| l.provider_id.clone()).collect()
+    }
+
+    /// While on, the provider's validate URL answers 500: GET by id gives 500
+    /// `Failed to validate token.` and the list a `validate external auth token: ...` error.
+    pub fn fail_validation(&self, provider_id: &str, fail: bool) -> bool {
+        self.fault(provider_id, |f| f.fail_validation = fail)
+    }
+
+    /// While on, the provider's revoke URL answers 403: DELETE still unlinks, with
+    /// `token_revoked:false` and a `token_revocation_error`.
+    pub fn fail_revocation(&self, provider_id: &str, fail: bool) -> bool {
+        self.fault(provider_id, |f| f.fail_revocation = fail)
+    }
+
+    /// While on, the provider rejects the linked token (as after a revocation at the
+    /// provider): GET by id gives `authenticated:false`, the list `token failed to validate`.
+    pub fn reject_token(&self, provider_id: &str, reject: bool) -> bool {
+        self.fault(provider_id, |f| f.reject_token = reject)
+    }
+
+    fn fault(&self, provider_id: &str, set: impl FnOnce(&mut super::state::Faults)) -> bool {
+        match self.shared.lock().provider_mut(provider_id) {
+            Some(provider) => {
+                set(&mut provider.faults);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds an API key. The token must have Coder's format (`<10 chars>-<22 chars>`); false
+    /// otherwise. A second key with the same id replaces the first, which is how a test
+    /// makes a "wrong secret" token: add one, then present another secret.
+    pub fn add_session(&self, token: &str, expires_at: DateTime<Utc>) -> bool {
+        let Ok((id, secret)) = auth::split_token(token) else {
+            return false;
+        };
+        self.shared.lock().sessions.insert(
+            id.to_owned(),
+            Session {
+                secret: secret.to_owned(),
+                expires_at: crate::imitation::gotime::db_time(expires_at),
+            },
+        );
+        true
+    }
+
+    /// Creates a new random API key expiring at `expires_at`.
+    pub fn new_session(&self, expires_at: DateTime<Utc>) -> SessionToken {
+        let token = random_token();
+        self.add_session(token.expose(), expires_at);
+        token
+    }
+
+    /// Removes the API key with this token's id; false when there was none.
+    pub fn remove_session(&self, token: &str) -> bool {
+        let id = token.split('-').next().unwrap_or_default();
+        self.shared.lock().sessions.remove(id).is_some()
+    }
+}
+
+/// A random token in Coder's format.
+pub(crate) fn random_token() -> SessionToken {
+    let mut rng = rand::rng();
+    let mut part = |n: usize| -> String {
+        (&mut rng)
+            .sample_iter(Alphanumeric)
+            .take(n)
+            .map(char::from)
+            .collect()
+    };
+    let id = part(10);
+    let secret = part(22);
+    SessionToken::new(format!("{id}-{secret}"))
+}

@@ -1,0 +1,276 @@
+//! The five handlers of coderd/externalauth.go, run against the in-memory state once the
+//! request is authenticated and its provider found. The provider's own HTTP APIs (validate,
+//! refresh, revoke, installations, device token) are imitated inline.
+
+use std::borrow::Cow;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+
+use super::gotime;
+use super::reply::Reply;
+use super::state::{Link, Provider, State};
+use super::wire::{DeleteBody, DeviceBody, ExternalAuthBody, LinkBody, ListBody, ProviderBody};
+
+/// 404 from the provider lookup and from DELETE without a link (`httpapi.ResourceNotFound`).
+pub(crate) const RESOURCE_NOT_FOUND: &str =
+    "Resource not found or you do not have access to this resource";
+
+/// The error `RefreshToken` gives for an expired token it will not or cannot refresh.
+pub(crate) const REFRESH_DISABLED: &str =
+    "token expired, refreshing is either disabled or refreshing failed and will not be retried";
+
+/// What the validate URL answers while `fail_validation` is on.
+pub(crate) const VALIDATION_FAILURE: &str = "status 500: body: {\"message\":\"Server Error\"}";
+
+/// How long a refreshed token lives (GitLab's 2 hours).
+const REFRESHED_LIFETIME: chrono::Duration = chrono::Duration::hours(2);
+
+/// Outcome of `ValidateToken`.
+enum Validation {
+    Valid,
+    Invalid,
+    Failed(&'static str),
+}
+
+fn validate(provider: &Provider, link: &Link, now: DateTime<Utc>) -> Validation {
+    if link.expired(now) {
+        return Validation::Invalid;
+    }
+    if !provider.config.validate {
+        return Validation::Valid;
+    }
+    if provider.faults.fail_validation {
+        return Validation::Failed(VALIDATION_FAILURE);
+    }
+    if provider.faults.reject_token || !link.has_access_token {
+        return Validation::Invalid;
+    }
+    Validation::Valid
+}
+
+/// GET /external-auth: refreshes and validates every link whose provider is configured.
+pub(crate) fn list(state: &mut State, now: DateTime<Utc>) -> Reply {
+    let mut verdicts: Vec<(bool, Cow<'static, str>)> = Vec::with_capacity(state.links.len());
+    let State {
+        providers, links, ..
+    } = state;
+    for link in links.iter_mut() {
+        let provider = providers.iter().find(|p| p.config.id == link.provider_id);
+        let Some(provider) = provider.filter(|_| link.has_access_token) else {
+            verdicts.push((false, Cow::Borrowed("")));
+            continue;
+        };
+        if link.expired(now) {
+            if provider.config.no_refresh || !link.has_refresh_token {
+                verdicts.push((false, Cow::Borrowed(REFRESH_DISABLED)));
+                continue;
+            }
+            let refreshed_at = gotime::db_time(now);
+            link.expires = refreshed_at + REFRESHED_LIFETIME;
+            link.updated_at = refreshed_at;
+        }
+        verdicts.push(match validate(provider, link, now) {
+            Validation::Valid => (true, Cow::Borrowed("")),
+            Validation::Invalid => (false, Cow::Borrowed("token failed to validate")),
+            Validation::Failed(why) => (
+                false,
+                Cow::Owned(format!("validate external auth token: {why}")),
+            ),
+        });
+    }
+    let body = ListBody {
+        providers: state
+            .providers
+            .iter()
+            .map(|p| ProviderBody {
+                id: &p.config.id,
+                kind: &p.config.kind,
+                device: p.config.device,
+                display_name: &p.config.display_name,
+                display_icon: &p.config.display_icon,
+                allow_refresh: !p.config.no_refresh,
+                allow_validate: p.config.validate,
+                supports_revocation: p.config.revoke,
+                code_challenge_methods_supported: &p.config.pkce,
+            })
+            .collect(),
+        links: state
+            .links
+            .iter()
+            .zip(verdicts)
+            .map(|(link, (authenticated, validate_error))| LinkBody {
+                provider_id: &link.provider_id,
+                created_at: link.created_at,
+                updated_at: link.updated_at,
+                has_refresh_token: link.has_refresh_token,
+                expires: link.expires,
+                authenticated,
+                validate_error,
+            })
+            .collect(),
+    };
+    Reply::json(StatusCode::OK, &body)
+}
+
+/// GET /external-auth/{id}: validation and app installations, never a refresh.
+pub(crate) fn get_by_id(state: &State, provider: &Provider, now: DateTime<Utc>) -> Reply {
+    let config = &provider.config;
+    let mut body = ExternalAuthBody {
+        authenticated: false,
+        device: config.device,
+        display_name: &config.display_name,
+        supports_revocation: false,
+        user: None,
+        app_installable: false,
+        installations: &[],
+        app_install_url: &config.app_install_url,
+    };
+    let Some(link) = state.link_index(&config.id).map(|i| &state.links[i]) else {
+        return Reply::json(StatusCode::OK, &body);
+    };
+    match validate(provider, link, now) {
+        Validation::Failed(why) => {
+            return Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Failed to validate token.",
+                why,
+            );
+        }
+        Validation::Invalid => {}
+        Validation::Valid => {
+            body.authenticated = true;
+            // Only GitHub's validate answer is decoded into a user.
+            if config.kind == "github" && config.validate {
+                body.user = config.user.as_ref();
+            }
+        }
+    }
+    // The installations URL is called with the same token; GitHub answers 401 (so
+    // "not installable") to one that is expired, empty or revoked.
+    let token_usable = link.has_access_token && !link.expired(now) && !provider.faults.reject_token;
+    if let Some(installations) = config.app_installations.as_deref().filter(|_| token_usable) {
+        body.app_installable = true;
+        body.installations = installations;
+    }
+    Reply::json(StatusCode::OK, &body)
+}
+
+/// DELETE /external-auth/{id}: removes the link, then revokes at the provider.
+pub(crate) fn delete(state: &mut State, provider_id: &str) -> Reply {
+    let Some(index) = state.link_index(provider_id) else {
+        return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
+    };
+    state.links.remove(index);
+    let provider = state
+        .provider(provider_id)
+        .expect("the provider was looked up before the handler ran");
+    let body = if !provider.config.revoke {
+        DeleteBody {
+            token_revoked: false,
+            token_revocation_error: None,
+        }
+    } else if provider.faults.fail_revocation {
+        // GitHub's grant endpoint and RFC 7009 endpoints refuse differently.
+        let answer = if provider.config.kind == "github" {
+            "{\"message\":\"Forbidden\",\"documentation_url\":\"https://docs.github.com/rest/apps/oauth-applications#delete-an-app-authorization\",\"status\":\"403\"}"
+        } else {
+            "{\"error\":\"unauthorized_client\",\"error_description\":\"You are not authorized to revoke this token\"}"
+        };
+        DeleteBody {
+            token_revoked: false,
+            token_revocation_error: Some(format!("failed to revoke token: 403 {answer}")),
+        }
+    } else {
+        DeleteBody {
+            token_revoked: true,
+            token_revocation_error: None,
+        }
+    };
+    Reply::json(StatusCode::OK, &body)
+}
+
+/// GET /external-auth/{id}/device: a new authorization at the provider on every call.
+pub(crate) fn device_get(state: &mut State, provider_id: &str, now: Instant) -> Reply {
+    let provider = state
+        .provider(provider_id)
+        .expect("the provider was looked up before the handler ran");
+    if !provider.config.device {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "Git auth device flow not supported.",
+            "",
+        );
+    }
+    let verification_uri = provider.config.verification_uri.clone();
+    let issued = state
+        .devices
+        .issue(provider_id, &state.device_settings, now);
+    Reply::json(
+        StatusCode::OK,
+        &DeviceBody {
+            device_code: &issued.device_code,
+            user_code: &issued.user_code,
+            verification_uri: &verification_uri,
+            expires_in: state.device_settings.expires_in,
+            interval: state.device_settings.interval,
+        },
+    )
+}
+
+/// POST /external-auth/{id}/device: the body (already decoded, or Go's decode error), then
+/// device support, then one exchange; success upserts the link.
+pub(crate) fn device_post(
+    state: &mut State,
+    provider_id: &str,
+    body: Result<String, String>,
+    now: DateTime<Utc>,
+    instant: Instant,
+) -> Reply {
+    let device_code = match body {
+        Ok(code) => code,
+        Err(detail) => {
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "Request body must be valid JSON.",
+                &detail,
+            );
+        }
+    };
+    let provider = state
+        .provider(provider_id)
+        .expect("the provider was looked up before the handler ran");
+    if !provider.config.device {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "Git auth provider does not support device flow.",
+            "",
+        );
+    }
+    if let Err(code) =
+        state
+            .devices
+            .poll(provider_id, &device_code, &state.device_settings, instant)
+    {
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            "Failed to exchange device code.",
+            code,
+        );
+    }
+    let now = gotime::db_time(now);
+    let created_at = state
+        .link_index(provider_id)
+        .map_or(now, |i| state.links[i].created_at);
+    // GitHub device tokens carry no expires_in, so the expiry is Go's zero time.
+    state.upsert_link(Link {
+        provider_id: provider_id.to_owned(),
+        has_access_token: true,
+        has_refresh_token: false,
+        expires: gotime::zero_time(),
+        created_at,
+        updated_at: now,
+    });
+    Reply::empty(StatusCode::NO_CONTENT)
+}

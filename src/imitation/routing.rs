@@ -1,0 +1,209 @@
+//! Which operation a request is for, decided the way chi's router tree would: paths are
+//! matched raw (no percent-decoding, like chi on `RawPath`), repeated slashes collapsed
+//! (coderd's `singleSlashMW`), and method matching left to the caller because chi runs the
+//! auth and provider middleware first.
+
+use std::borrow::Cow;
+
+use http::Method;
+
+/// The five operations, named by their `operationId`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    GetUserExternalAuths,
+    GetExternalAuthById,
+    DeleteExternalAuthUserLinkById,
+    GetExternalAuthDeviceById,
+    PostExternalAuthDeviceById,
+}
+
+impl Operation {
+    /// The spec's `operationId`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::GetUserExternalAuths => "get_user_external_auths",
+            Self::GetExternalAuthById => "get_external_auth_by_id",
+            Self::DeleteExternalAuthUserLinkById => "delete_external_auth_user_link_by_id",
+            Self::GetExternalAuthDeviceById => "get_external_auth_device_by_id",
+            Self::PostExternalAuthDeviceById => "post_external_auth_device_by_id",
+        }
+    }
+}
+
+/// Where a path leads.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Route<'a> {
+    /// Outside `/api/v2`: not part of the imitation (the real server serves its web UI).
+    Outside,
+    /// Under `/api/v2` but no route: 404 after the rate limit.
+    ApiNotFound,
+    /// `/api/v2/external-auth`.
+    List,
+    /// `/api/v2/external-auth/{id}...`.
+    Provider { id: &'a str, rest: Rest },
+}
+
+/// What follows `/{externalauth}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rest {
+    Root,
+    Device,
+    Unknown,
+}
+
+/// Collapses runs of `/`, as coderd does before routing.
+pub(crate) fn clean(path: &str) -> Cow<'_, str> {
+    if !path.contains("//") {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut previous_slash = false;
+    for c in path.chars() {
+        if c == '/' && previous_slash {
+            continue;
+        }
+        previous_slash = c == '/';
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Classifies a cleaned path.
+pub(crate) fn route(path: &str) -> Route<'_> {
+    let Some(api) = path.strip_prefix("/api/v2") else {
+        return Route::Outside;
+    };
+    if !(api.is_empty() || api.starts_with('/')) {
+        return Route::Outside;
+    }
+    let Some(rest) = api.strip_prefix("/external-auth") else {
+        return Route::ApiNotFound;
+    };
+    // chi's Mount serves both `/external-auth` and `/external-auth/`.
+    let rest = match rest {
+        "" | "/" => return Route::List,
+        _ => match rest.strip_prefix('/') {
+            Some(rest) => rest,
+            None => return Route::ApiNotFound,
+        },
+    };
+    let (id, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let rest = match tail {
+        "" => Rest::Root,
+        "device" => Rest::Device,
+        _ => Rest::Unknown,
+    };
+    Route::Provider { id, rest }
+}
+
+/// The operation for a route and method, or the methods the route allows.
+pub(crate) fn operation(
+    route: &Route<'_>,
+    method: &Method,
+) -> Result<Operation, &'static [&'static str]> {
+    match (route, method.as_str()) {
+        (Route::List, "GET") => Ok(Operation::GetUserExternalAuths),
+        (Route::List, _) => Err(&["GET"]),
+        (
+            Route::Provider {
+                rest: Rest::Root, ..
+            },
+            "GET",
+        ) => Ok(Operation::GetExternalAuthById),
+        (
+            Route::Provider {
+                rest: Rest::Root, ..
+            },
+            "DELETE",
+        ) => Ok(Operation::DeleteExternalAuthUserLinkById),
+        (
+            Route::Provider {
+                rest: Rest::Root, ..
+            },
+            _,
+        ) => Err(&["GET", "DELETE"]),
+        (
+            Route::Provider {
+                rest: Rest::Device, ..
+            },
+            "GET",
+        ) => Ok(Operation::GetExternalAuthDeviceById),
+        (
+            Route::Provider {
+                rest: Rest::Device, ..
+            },
+            "POST",
+        ) => Ok(Operation::PostExternalAuthDeviceById),
+        (
+            Route::Provider {
+                rest: Rest::Device, ..
+            },
+            _,
+        ) => Err(&["GET", "POST"]),
+        _ => Err(&[]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_like_chi() {
+        assert_eq!(route("/api/v2/external-auth"), Route::List);
+        assert_eq!(route("/api/v2/external-auth/"), Route::List);
+        assert_eq!(
+            route("/api/v2/external-auth/github"),
+            Route::Provider {
+                id: "github",
+                rest: Rest::Root
+            }
+        );
+        assert_eq!(
+            route("/api/v2/external-auth/github/"),
+            Route::Provider {
+                id: "github",
+                rest: Rest::Root
+            }
+        );
+        assert_eq!(
+            route("/api/v2/external-auth/github/device"),
+            Route::Provider {
+                id: "github",
+                rest: Rest::Device
+            }
+        );
+        assert_eq!(
+            route("/api/v2/external-auth/github/device/x"),
+            Route::Provider {
+                id: "github",
+                rest: Rest::Unknown
+            }
+        );
+        assert_eq!(route("/api/v2/external-authx"), Route::ApiNotFound);
+        assert_eq!(route("/api/v2/users/me"), Route::ApiNotFound);
+        assert_eq!(route("/api/v2"), Route::ApiNotFound);
+        assert_eq!(route("/api/v2x"), Route::Outside);
+        assert_eq!(route("/"), Route::Outside);
+        assert_eq!(
+            clean("//api///v2/external-auth//github"),
+            "/api/v2/external-auth/github"
+        );
+    }
+
+    #[test]
+    fn methods() {
+        let list = route("/api/v2/external-auth");
+        assert_eq!(
+            operation(&list, &Method::GET),
+            Ok(Operation::GetUserExternalAuths)
+        );
+        assert_eq!(operation(&list, &Method::POST), Err(&["GET"][..]));
+        let dev = route("/api/v2/external-auth/x/device");
+        assert_eq!(
+            operation(&dev, &Method::POST),
+            Ok(Operation::PostExternalAuthDeviceById)
+        );
+        assert_eq!(operation(&dev, &Method::DELETE), Err(&["GET", "POST"][..]));
+    }
+}

@@ -1,0 +1,191 @@
+//! The one axum handler every request reaches, which applies Coder's middleware order by
+//! hand: CSRF, rate limit, authentication, provider lookup, and only then method and route
+//! matching. axum's router matches methods first, so routes are not registered with it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State as AxumState};
+use axum::response::Response;
+use chrono::Utc;
+use http::{HeaderName, StatusCode, header};
+
+use super::ResponseHook;
+use super::auth::{self, SIGNED_OUT};
+use super::csrf;
+use super::gojson;
+use super::gotime;
+use super::handlers::{self, RESOURCE_NOT_FOUND};
+use super::ratelimit::Caller;
+use super::reply::Reply;
+use super::routing::{self, Operation, Route};
+use super::state::State;
+
+/// The largest POST body read; Coder reads any size, but nothing legitimate comes close.
+const MAX_BODY: usize = 1 << 20;
+
+/// What every request handler shares.
+pub(crate) struct Shared {
+    pub state: Mutex<State>,
+    pub hook: Option<ResponseHook>,
+    pub addr: SocketAddr,
+}
+
+impl Shared {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent-enough state for a test double.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The axum fallback handler.
+pub(crate) async fn serve(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = routing::clean(parts.uri.path());
+    let route = routing::route(&path);
+    let operation = routing::operation(&route, &parts.method).ok();
+    // Decoding first is safe: the result is only looked at after auth and provider lookup.
+    let decoded = if operation == Some(Operation::PostExternalAuthDeviceById) {
+        Some(read_body(body).await)
+    } else {
+        None
+    };
+    let mut reply = respond(&shared, &parts, &path, &route, peer, decoded);
+    if let (Some(hook), Some(operation)) = (&shared.hook, operation) {
+        reply.apply_hook(hook, operation.id());
+    }
+    reply.into_response()
+}
+
+async fn read_body(body: Body) -> Result<String, String> {
+    match to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => gojson::decode_device_exchange(&bytes),
+        // Go's MaxBytesReader wording, for a body over the limit.
+        Err(_) => Err("http: request body too large".to_owned()),
+    }
+}
+
+fn respond(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    path: &str,
+    route: &Route<'_>,
+    peer: SocketAddr,
+    decoded: Option<Result<String, String>>,
+) -> Reply {
+    let headers = &parts.headers;
+    let query = parts.uri.query();
+    if let Err(text) = csrf::check(&parts.method, path, headers, query) {
+        return Reply::text(StatusCode::BAD_REQUEST, &text);
+    }
+    if *route == Route::Outside {
+        return route_not_found();
+    }
+    let now = Utc::now();
+    let instant = Instant::now();
+    let token = auth::token_from_request(headers, query);
+    let mut state = shared.lock();
+    let authenticated = auth::validate(token.as_deref(), &state.sessions, now);
+
+    let mut limit_headers = Vec::new();
+    if let Some(limiter) = state.limiter.as_mut() {
+        let caller = match authenticated {
+            Ok(()) => Caller::User,
+            Err(_) => Caller::Ip(peer.ip()),
+        };
+        let verdict = limiter.hit(caller, path, instant);
+        let reset = now.timestamp() + i64::try_from(verdict.resets_in.as_secs()).unwrap_or(0);
+        limit_headers.push(("x-ratelimit-limit", limiter.limit.to_string()));
+        limit_headers.push(("x-ratelimit-remaining", verdict.remaining.to_string()));
+        limit_headers.push(("x-ratelimit-reset", reset.to_string()));
+        if !verdict.allowed {
+            let message = format!(
+                "You've been rate limited for sending more than {} requests in {}.",
+                limiter.limit,
+                gotime::duration(limiter.window)
+            );
+            let retry = verdict.resets_in.as_secs().max(1).to_string();
+            let reply = Reply::error(StatusCode::TOO_MANY_REQUESTS, &message, "")
+                .with_header(header::RETRY_AFTER, &retry);
+            return with_limit_headers(reply, limit_headers);
+        }
+    }
+    let reply = match route {
+        Route::Outside | Route::ApiNotFound => route_not_found(),
+        Route::List | Route::Provider { .. } => {
+            if let Err(rejection) = authenticated {
+                drop(state);
+                let www = auth::www_authenticate(headers, &shared.addr.to_string());
+                Reply::error(StatusCode::UNAUTHORIZED, SIGNED_OUT, &rejection.0)
+                    .with_header(header::WWW_AUTHENTICATE, &www)
+            } else {
+                dispatch(&mut state, route, &parts.method, decoded, now, instant)
+            }
+        }
+    };
+    with_limit_headers(reply, limit_headers)
+}
+
+/// After authentication: provider lookup, then method and sub-route, then the handler.
+fn dispatch(
+    state: &mut State,
+    route: &Route<'_>,
+    method: &http::Method,
+    decoded: Option<Result<String, String>>,
+    now: chrono::DateTime<Utc>,
+    instant: Instant,
+) -> Reply {
+    if let Route::Provider { id, .. } = route
+        && state.provider(id).is_none()
+    {
+        return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
+    }
+    let operation = match routing::operation(route, method) {
+        Ok(operation) => operation,
+        Err([]) => return route_not_found(),
+        Err(allowed) => return method_not_allowed(allowed),
+    };
+    let id = match route {
+        Route::Provider { id, .. } => *id,
+        _ => "",
+    };
+    match operation {
+        Operation::GetUserExternalAuths => handlers::list(state, now),
+        Operation::GetExternalAuthById => {
+            let provider = state.provider(id).expect("looked up above");
+            handlers::get_by_id(state, provider, now)
+        }
+        Operation::DeleteExternalAuthUserLinkById => handlers::delete(state, id),
+        Operation::GetExternalAuthDeviceById => handlers::device_get(state, id, instant),
+        Operation::PostExternalAuthDeviceById => {
+            let body = decoded.unwrap_or_else(|| Err("EOF".to_owned()));
+            handlers::device_post(state, id, body, now, instant)
+        }
+    }
+}
+
+fn route_not_found() -> Reply {
+    Reply::error(StatusCode::NOT_FOUND, "Route not found.", "")
+}
+
+/// chi's default 405: status only, with the allowed methods.
+fn method_not_allowed(allowed: &[&str]) -> Reply {
+    let mut reply = Reply::empty(StatusCode::METHOD_NOT_ALLOWED);
+    for method in allowed {
+        reply = reply.with_header(header::ALLOW, method);
+    }
+    reply
+}
+
+fn with_limit_headers(mut reply: Reply, headers: Vec<(&'static str, String)>) -> Reply {
+    for (name, value) in headers {
+        reply = reply.with_header(HeaderName::from_static(name), &value);
+    }
+    reply
+}

@@ -1,0 +1,106 @@
+//! Everything the imitation remembers: the configured providers with their injected faults,
+//! the caller's links (the `external_auth_links` rows), the API keys, outstanding device
+//! authorizations and the rate-limit counters. One mutex guards it all.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::auth::Session;
+use super::config::{Expiry, LinkSeed, ProviderConfig};
+use super::device::{DeviceSettings, DeviceStore};
+use super::gotime;
+use super::ratelimit::RateLimiter;
+
+/// Faults a test can switch on per provider.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Faults {
+    /// The validate URL answers 500.
+    pub fail_validation: bool,
+    /// The revoke URL answers 403.
+    pub fail_revocation: bool,
+    /// The validate URL answers 401: the token was revoked at the provider.
+    pub reject_token: bool,
+}
+
+/// A configured provider and its faults.
+#[derive(Clone, Debug)]
+pub(crate) struct Provider {
+    pub config: ProviderConfig,
+    pub faults: Faults,
+}
+
+/// One `external_auth_links` row for the caller.
+#[derive(Clone, Debug)]
+pub(crate) struct Link {
+    pub provider_id: String,
+    pub has_access_token: bool,
+    pub has_refresh_token: bool,
+    /// Go's zero time when the token never expires.
+    pub expires: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Link {
+    pub fn from_seed(provider_id: &str, seed: &LinkSeed, now: DateTime<Utc>) -> Self {
+        let expires = match seed.expiry {
+            Expiry::Never => gotime::zero_time(),
+            Expiry::At(at) => gotime::db_time(at),
+            Expiry::In(d) => gotime::db_time(now + chrono_duration(d)),
+            Expiry::Ago(d) => gotime::db_time(now - chrono_duration(d)),
+        };
+        let created_at = gotime::db_time(seed.created_at.unwrap_or(now));
+        Self {
+            provider_id: provider_id.to_owned(),
+            has_access_token: seed.access_token,
+            has_refresh_token: seed.refresh_token,
+            expires,
+            created_at,
+            updated_at: seed.updated_at.map(gotime::db_time).unwrap_or(created_at),
+        }
+    }
+
+    /// Whether the access token has an expiry and it has passed.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        !gotime::is_zero(&self.expires) && self.expires < now
+    }
+}
+
+pub(crate) fn chrono_duration(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// The whole server state.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub providers: Vec<Provider>,
+    /// In insertion order, which stands in for the database's unspecified order.
+    pub links: Vec<Link>,
+    pub sessions: HashMap<String, Session>,
+    pub devices: DeviceStore,
+    pub device_settings: DeviceSettings,
+    pub limiter: Option<RateLimiter>,
+}
+
+impl State {
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.config.id == id)
+    }
+
+    pub fn provider_mut(&mut self, id: &str) -> Option<&mut Provider> {
+        self.providers.iter_mut().find(|p| p.config.id == id)
+    }
+
+    pub fn link_index(&self, provider_id: &str) -> Option<usize> {
+        self.links.iter().position(|l| l.provider_id == provider_id)
+    }
+
+    /// Inserts or replaces the caller's link for `link.provider_id`, keeping its position.
+    pub fn upsert_link(&mut self, link: Link) {
+        match self.link_index(&link.provider_id) {
+            Some(i) => self.links[i] = link,
+            None => self.links.push(link),
+        }
+    }
+}
