@@ -116,7 +116,7 @@ async fn run_round(
     count(4);
 
     // Deletes race with other workers: 200 or 404, never anything else.
-    let provider = if (worker + round) % 2 == 0 {
+    let provider = if (worker + round).is_multiple_of(2) {
         "gitlab"
     } else {
         "azure-devops"

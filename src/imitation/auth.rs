@@ -54,9 +54,9 @@ pub(crate) fn token_from_request<'a>(
     }
     query
         .and_then(|q| query_param(q, "access_token"))
-        .and_then(|v| match v {
-            Cow::Borrowed(b) => Some(Cow::Borrowed(b.trim())),
-            Cow::Owned(o) => Some(Cow::Owned(o.trim().to_owned())),
+        .map(|v| match v {
+            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+            Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
         })
         .filter(|v| !v.is_empty())
 }

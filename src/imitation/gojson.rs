@@ -109,10 +109,9 @@ fn decode_string(body: &[u8], pos: usize) -> (String, usize) {
     };
     loop {
         let b = body[i];
-        if b != b'\\' || body[i + 1] != b'u' {
-            if let Some(_high) = pending_high.take() {
-                push_char(&mut bytes, char::REPLACEMENT_CHARACTER);
-            }
+        // A high surrogate not followed by another \u escape stands alone: U+FFFD.
+        if (b != b'\\' || body[i + 1] != b'u') && pending_high.take().is_some() {
+            push_char(&mut bytes, char::REPLACEMENT_CHARACTER);
         }
         match b {
             b'"' => return (String::from_utf8_lossy(&bytes).into_owned(), i + 1),
