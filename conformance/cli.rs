@@ -10,7 +10,7 @@ use crate::diff::DiffArgs;
 ///
 /// With no subcommand, runs `check` against the embedded imitation of Coder.
 #[derive(Debug, Parser)]
-#[command(name = "conformance", version, about, long_about = None)]
+#[command(name = "conformance", version)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -56,8 +56,9 @@ pub struct CheckArgs {
     #[arg(long = "allow-delete", value_name = "PROVIDER_ID")]
     pub allow_delete: Vec<String>,
 
-    /// Run the whole device flow. Against a live server, prints the user code and verification
-    /// URL and polls until you approve; against the imitation, approval is automatic.
+    /// Run the whole device flow. Against a live server, shows the user code and verification
+    /// URL on the terminal (never on stdout or stderr) and polls until you approve; against the
+    /// imitation, approval is automatic.
     #[arg(long)]
     pub device_flow: bool,
 

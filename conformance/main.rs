@@ -1,9 +1,20 @@
 //! `conformance`: checks a Coder deployment (or the embedded imitation) against the curated
 //! external-auth contract. Thin: parse, run, map to an exit code.
 
+mod cases;
+mod checks;
 mod cli;
+mod commands;
+mod contract;
 mod diff;
 mod exit;
+mod report;
+mod runner;
+mod secrets;
+mod snapshot;
+mod strict_json;
+mod target;
+mod tty;
 
 use std::process::ExitCode;
 
@@ -11,21 +22,31 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
+use crate::snapshot::Mode;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            // clap prints help and version itself; every real parse error is "could not run".
             let _ = err.print();
             return match err.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     ExitCode::SUCCESS
                 }
+                // Every real parse error means the tool could not run.
                 _ => Exit::CouldNotRun.into(),
             };
         }
     };
+    let command = cli.command.unwrap_or(Command::Check(cli.check));
+    if let Command::Check(args) = &command {
+        // Before the runtime starts: insta's settings are process environment.
+        snapshot::prepare_environment(if args.accept {
+            Mode::Accept
+        } else {
+            Mode::Check
+        });
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -38,11 +59,26 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async move {
-        match cli.command {
-            Some(Command::Diff(args)) => diff::run(&args).await,
-            Some(Command::Check(_)) | Some(Command::Serve(_)) | Some(Command::List(_)) | None => {
-                anyhow::bail!("not wired yet")
+        match command {
+            Command::Check(args) => {
+                let dir = args
+                    .snapshots
+                    .clone()
+                    .unwrap_or_else(commands::default_snapshot_dir);
+                let mode = if args.accept {
+                    Mode::Accept
+                } else {
+                    Mode::Check
+                };
+                commands::check::run(args, absolute(&dir), mode).await
             }
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::List(args) => commands::list::run(
+                &args
+                    .snapshots
+                    .unwrap_or_else(commands::default_snapshot_dir),
+            ),
+            Command::Diff(args) => diff::run(&args).await,
         }
     });
     match outcome {
@@ -52,4 +88,9 @@ fn main() -> ExitCode {
             Exit::CouldNotRun.into()
         }
     }
+}
+
+/// Insta resolves relative snapshot paths against its workspace root; ours are absolute.
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }

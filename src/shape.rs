@@ -99,7 +99,8 @@ mod tests {
 
     #[test]
     fn shapes_hold_no_values() {
-        let body = json!({"id": 583231, "login": "octocat", "ok": true, "score": 1.5, "user": null});
+        let body =
+            json!({"id": 583231, "login": "octocat", "ok": true, "score": 1.5, "user": null});
         assert_eq!(
             shape_of(&body, &[]),
             json!({"id": "integer", "login": "string", "ok": "boolean", "score": "number", "user": "null"})
@@ -122,13 +123,17 @@ mod tests {
     #[test]
     fn arrays_list_distinct_element_shapes_in_a_stable_order() {
         let mixed = json!([1, "a", 2, {"k": null}, "b"]);
-        assert_eq!(shape_of(&mixed, &[]), json!(["integer", "string", {"k": "null"}]));
+        assert_eq!(
+            shape_of(&mixed, &[]),
+            json!(["integer", "string", {"k": "null"}])
+        );
         assert_eq!(shape_of(&json!([]), &[]), json!([]));
     }
 
     #[test]
     fn kept_keys_keep_their_values_only_at_the_top() {
-        let body = json!({"message": "Route not found.", "detail": "EOF", "nested": {"message": "x"}});
+        let body =
+            json!({"message": "Route not found.", "detail": "EOF", "nested": {"message": "x"}});
         assert_eq!(
             shape_of(&body, &["message"]),
             json!({"message": "Route not found.", "detail": "string", "nested": {"message": "string"}})

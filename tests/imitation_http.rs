@@ -722,13 +722,13 @@ async fn go_html_escaping_in_bodies() {
 #[tokio::test]
 async fn response_hook_rewrites_operations_only() {
     let hook: ResponseHook = Arc::new(|operation, status, body| {
-        if operation == "get_external_auth_by_id"
+        if operation == "get-external-auth-by-id"
             && let Some(serde_json::Value::Object(map)) = body
         {
             map.remove("user");
             map.insert("extra".to_owned(), serde_json::json!(1));
         }
-        if operation == "delete_external_auth_user_link_by_id" {
+        if operation == "delete-external-auth-user-link-by-id" {
             *status = http::StatusCode::ACCEPTED;
         }
     });

@@ -21,11 +21,11 @@ impl Operation {
     /// The spec's `operationId`.
     pub fn id(self) -> &'static str {
         match self {
-            Self::GetUserExternalAuths => "get_user_external_auths",
-            Self::GetExternalAuthById => "get_external_auth_by_id",
-            Self::DeleteExternalAuthUserLinkById => "delete_external_auth_user_link_by_id",
-            Self::GetExternalAuthDeviceById => "get_external_auth_device_by_id",
-            Self::PostExternalAuthDeviceById => "post_external_auth_device_by_id",
+            Self::GetUserExternalAuths => "get-user-external-auths",
+            Self::GetExternalAuthById => "get-external-auth-by-id",
+            Self::DeleteExternalAuthUserLinkById => "delete-external-auth-user-link-by-id",
+            Self::GetExternalAuthDeviceById => "get-external-auth-device-by-id",
+            Self::PostExternalAuthDeviceById => "post-external-auth-device-by-id",
         }
     }
 }

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod binary;
+pub mod hostile;
+
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

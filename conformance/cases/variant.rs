@@ -1,0 +1,89 @@
+//! The variant of a response whose case does not fix one: named from the response's state
+//! (linked, with user, ...), never from deployment data such as ids, hosts or times.
+
+use serde_json::Value;
+
+/// The variant for a response of `operation_id` with this status and body.
+pub fn variant_of(operation_id: &str, status: u16, body: Option<&Value>) -> String {
+    let body = body.unwrap_or(&Value::Null);
+    let non_empty = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
+    let truthy = |key: &str| body.get(key).and_then(Value::as_bool) == Some(true);
+    let variant = match (operation_id, status) {
+        ("get-user-external-auths", 200) if non_empty("links") => "providers-and-links",
+        ("get-user-external-auths", 200) if non_empty("providers") => "providers-only",
+        ("get-user-external-auths", 200) => "empty",
+        ("get-external-auth-by-id", 200) if !truthy("authenticated") => "not-authenticated",
+        ("get-external-auth-by-id", 200) => {
+            let user = body.get("user").is_some_and(|user| !user.is_null());
+            match (user, non_empty("installations")) {
+                (true, true) => "authenticated-with-user-and-installations",
+                (true, false) => "authenticated-with-user",
+                (false, _) => "authenticated",
+            }
+        }
+        ("delete-external-auth-user-link-by-id", 200)
+            if body.get("token_revocation_error").is_some() =>
+        {
+            "deleted-with-revocation-error"
+        }
+        ("delete-external-auth-user-link-by-id", 200) => "deleted",
+        ("delete-external-auth-user-link-by-id", 404) => "no-link",
+        ("get-external-auth-device-by-id", 200) => "device-code",
+        ("post-external-auth-device-by-id", 204) => "approved",
+        _ => return format!("status-{status}"),
+    };
+    variant.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn by_id_variants_follow_the_response_state() {
+        let op = "get-external-auth-by-id";
+        let unlinked = json!({"authenticated": false, "user": null, "installations": []});
+        let linked = json!({"authenticated": true, "user": null, "installations": []});
+        let with_user = json!({"authenticated": true, "user": {"id": 1}, "installations": []});
+        let full = json!({"authenticated": true, "user": {"id": 1}, "installations": [{}]});
+        assert_eq!(variant_of(op, 200, Some(&unlinked)), "not-authenticated");
+        assert_eq!(variant_of(op, 200, Some(&linked)), "authenticated");
+        assert_eq!(
+            variant_of(op, 200, Some(&with_user)),
+            "authenticated-with-user"
+        );
+        assert_eq!(
+            variant_of(op, 200, Some(&full)),
+            "authenticated-with-user-and-installations"
+        );
+    }
+
+    #[test]
+    fn list_and_delete_variants() {
+        let list = "get-user-external-auths";
+        assert_eq!(
+            variant_of(list, 200, Some(&json!({"providers": [], "links": []}))),
+            "empty"
+        );
+        assert_eq!(
+            variant_of(list, 200, Some(&json!({"providers": [{}], "links": []}))),
+            "providers-only"
+        );
+        let delete = "delete-external-auth-user-link-by-id";
+        assert_eq!(
+            variant_of(
+                delete,
+                200,
+                Some(&json!({"token_revoked": false, "token_revocation_error": "x"}))
+            ),
+            "deleted-with-revocation-error"
+        );
+        assert_eq!(variant_of(delete, 404, None), "no-link");
+        assert_eq!(variant_of(delete, 500, None), "status-500");
+    }
+}

@@ -1,0 +1,12 @@
+//! One module per subcommand: each turns parsed arguments into an exit status.
+
+pub mod check;
+pub mod list;
+pub mod serve;
+
+use std::path::PathBuf;
+
+/// The crate's accepted snapshots, used when `--snapshots` is not given.
+pub fn default_snapshot_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"))
+}

@@ -1,0 +1,280 @@
+//! The curated spec as the binary sees it: embedded at compile time (the same file the typed
+//! client was generated from), with the documented statuses of each operation and JSON Schema
+//! validators for every response body.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, bail};
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{Draft, Validator};
+use serde_json::{Value, json};
+
+const SPEC_FILE: &str = "openapi/coder-external-auth.json";
+const SPEC: &str = include_str!("../openapi/coder-external-auth.json");
+
+/// What the spec says about one operation.
+pub struct OperationSpec {
+    /// Documented statuses, each with the schema name of its JSON body (None: no body).
+    pub responses: BTreeMap<u16, Option<String>>,
+}
+
+/// One way a body breaks its schema.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaError {
+    /// JSON pointer into the body, `""` for the root.
+    pub path: String,
+    pub message: String,
+}
+
+/// The embedded spec and its validators.
+pub struct Contract {
+    operations: BTreeMap<String, OperationSpec>,
+    validators: BTreeMap<String, SchemaValidators>,
+}
+
+struct SchemaValidators {
+    /// The schema as written: what the contract requires.
+    plain: Validator,
+    /// Every object closed with `additionalProperties: false`: names keys the spec does not know.
+    strict: Validator,
+}
+
+impl Contract {
+    /// Parses the embedded spec and compiles a validator pair for every response schema.
+    pub fn load() -> anyhow::Result<Self> {
+        let doc: Value =
+            serde_json::from_str(SPEC).with_context(|| format!("parse {SPEC_FILE}"))?;
+        let operations = operations_of(&doc)?;
+        let components = doc
+            .pointer("/components")
+            .with_context(|| format!("{SPEC_FILE} has no components"))?;
+        let plain_components = rewrite(components, false);
+        let strict_components = rewrite(components, true);
+        let mut validators = BTreeMap::new();
+        for schema in operations
+            .values()
+            .flat_map(|op| op.responses.values().flatten())
+        {
+            if validators.contains_key(schema) {
+                continue;
+            }
+            let root = |components: &Value| json!({"$ref": format!("#/components/schemas/{schema}"), "components": components});
+            validators.insert(
+                schema.clone(),
+                SchemaValidators {
+                    plain: compile(&root(&plain_components), schema)?,
+                    strict: compile(&root(&strict_components), schema)?,
+                },
+            );
+        }
+        Ok(Self {
+            operations,
+            validators,
+        })
+    }
+
+    /// The operation with this `operationId`.
+    pub fn operation(&self, operation_id: &str) -> Option<&OperationSpec> {
+        self.operations.get(operation_id)
+    }
+
+    /// The `operationId`s, sorted.
+    #[cfg(test)]
+    pub fn operation_ids(&self) -> impl Iterator<Item = &str> {
+        self.operations.keys().map(String::as_str)
+    }
+
+    /// Schema errors of `body` against the schema named `schema`.
+    pub fn schema_errors(&self, schema: &str, body: &Value) -> Vec<SchemaError> {
+        let Some(validators) = self.validators.get(schema) else {
+            return vec![SchemaError {
+                path: String::new(),
+                message: format!("the spec has no schema {schema}"),
+            }];
+        };
+        validators
+            .plain
+            .iter_errors(body)
+            .map(|error| SchemaError {
+                path: error.instance_path().to_string(),
+                message: error.to_string(),
+            })
+            .collect()
+    }
+
+    /// JSON paths of the keys in `body` that the schema named `schema` does not declare.
+    pub fn unknown_keys(&self, schema: &str, body: &Value) -> Vec<String> {
+        let Some(validators) = self.validators.get(schema) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<String> = validators
+            .strict
+            .iter_errors(body)
+            .filter_map(|error| match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => Some(
+                    unexpected
+                        .iter()
+                        .map(|key| format!("{}/{}", error.instance_path(), escape_pointer(key)))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+}
+
+fn compile(root: &Value, schema: &str) -> anyhow::Result<Validator> {
+    jsonschema::options()
+        // Draft 4 is the JSON Schema dialect OpenAPI 3.0 is built on.
+        .with_draft(Draft::Draft4)
+        .should_validate_formats(true)
+        .should_ignore_unknown_formats(true)
+        .build(root)
+        .map_err(|err| anyhow::anyhow!("{SPEC_FILE}: schema {schema} does not compile: {err}"))
+}
+
+fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<String, OperationSpec>> {
+    let mut operations = BTreeMap::new();
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .with_context(|| format!("{SPEC_FILE} has no paths"))?;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else {
+                bail!("{SPEC_FILE}: {method} {path} has no operationId");
+            };
+            let responses = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(status, response)| {
+                    let status: u16 = status.parse().with_context(|| {
+                        format!("{SPEC_FILE}: {operation_id} has non-numeric status {status}")
+                    })?;
+                    let schema = response
+                        .pointer("/content/application~1json/schema/$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+                        .map(str::to_owned);
+                    Ok((status, schema))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            operations.insert(operation_id.to_owned(), OperationSpec { responses });
+        }
+    }
+    Ok(operations)
+}
+
+/// Rewrites OpenAPI 3.0 schema keywords into JSON Schema: `nullable: true` becomes
+/// `anyOf: [schema, {type: null}]` (a keyword can only add constraints, so nullable cannot be
+/// a custom keyword). With `close_objects`, every object schema with properties that does
+/// not say otherwise gets `additionalProperties: false`.
+fn rewrite(schema: &Value, close_objects: bool) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .filter(|(key, _)| key.as_str() != "nullable")
+                .map(|(key, value)| (key.clone(), rewrite(value, close_objects)))
+                .collect();
+            if close_objects
+                && out.contains_key("properties")
+                && !out.contains_key("additionalProperties")
+            {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                json!({"anyOf": [Value::Object(out), {"type": "null"}]})
+            } else {
+                Value::Object(out)
+            }
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| rewrite(item, close_objects))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract() -> Contract {
+        Contract::load().expect("the embedded spec loads")
+    }
+
+    #[test]
+    fn every_operation_is_described() {
+        let contract = contract();
+        let ids: Vec<&str> = contract.operation_ids().collect();
+        assert_eq!(
+            ids,
+            [
+                "delete-external-auth-user-link-by-id",
+                "get-external-auth-by-id",
+                "get-external-auth-device-by-id",
+                "get-user-external-auths",
+                "post-external-auth-device-by-id",
+            ]
+        );
+        let post = contract
+            .operation("post-external-auth-device-by-id")
+            .unwrap();
+        assert_eq!(post.responses.get(&204), Some(&None));
+        assert_eq!(post.responses.get(&400), Some(&Some("Response".into())));
+    }
+
+    #[test]
+    fn nullable_user_validates_and_missing_user_does_not() {
+        let contract = contract();
+        let mut body = json!({"authenticated":false,"device":false,"display_name":"GitHub","supports_revocation":false,"user":null,"app_installable":false,"installations":[],"app_install_url":""});
+        assert_eq!(contract.schema_errors("ExternalAuth", &body), []);
+        body.as_object_mut().unwrap().remove("user");
+        let errors = contract.schema_errors("ExternalAuth", &body);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .message
+                .contains("\"user\" is a required property"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn bad_date_time_and_wrong_type_are_named_by_path() {
+        let contract = contract();
+        let body = json!({"providers":[],"links":[{"provider_id":"github","created_at":"yesterday","updated_at":"0001-01-01T00:00:00Z","has_refresh_token":"no","expires":"2026-07-20T11:15:02.123456+02:00","authenticated":true,"validate_error":""}]});
+        let paths: Vec<String> = contract
+            .schema_errors("ListUserExternalAuthResponse", &body)
+            .into_iter()
+            .map(|error| error.path)
+            .collect();
+        assert_eq!(paths, ["/links/0/created_at", "/links/0/has_refresh_token"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_but_do_not_break_the_schema() {
+        let contract = contract();
+        let body =
+            json!({"message":"x","extra":1,"validations":[{"field":"a","detail":"b","why":2}]});
+        assert_eq!(contract.schema_errors("Response", &body), []);
+        assert_eq!(
+            contract.unknown_keys("Response", &body),
+            ["/extra", "/validations/0/why"]
+        );
+    }
+}

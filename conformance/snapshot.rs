@@ -1,0 +1,186 @@
+//! The only module that touches insta: compares each observed shape with its accepted
+//! snapshot `<operation_id>@<variant>.snap`. `check` never accepts by itself: outside CI it
+//! leaves pending `.snap.new` files for `cargo insta review`, under `CI` it writes nothing,
+//! and only `--accept` writes accepted snapshots.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::Value;
+
+/// What the comparison found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotOutcome {
+    /// Matches the accepted snapshot.
+    Fresh,
+    /// Differs from the accepted snapshot; the unified diff, accepted to observed.
+    Stale { diff: String },
+    /// No accepted snapshot yet.
+    New,
+    /// `--accept` wrote it; `changed` says whether it differs from what was accepted before.
+    Accepted { changed: bool },
+}
+
+/// Whether observed shapes become the accepted ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    Accept,
+}
+
+thread_local! {
+    /// Set while insta runs, so the panic hook stays quiet only for insta's own panics.
+    static IN_ASSERTION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets insta's process-wide behaviour. Call once, before any thread starts: insta reads
+/// these variables when it first runs and caches them.
+pub fn prepare_environment(mode: Mode) {
+    let update = match mode {
+        Mode::Accept => "always",
+        Mode::Check if std::env::var_os("CI").is_some() => "no",
+        Mode::Check => "new",
+    };
+    // SAFETY: called from main before the async runtime or any other thread exists.
+    unsafe {
+        std::env::set_var("INSTA_UPDATE", update);
+        // A forced pass would hide every mismatch from us.
+        std::env::set_var("INSTA_FORCE_PASS", "0");
+        // Our report prints its own diff, on stderr with the rest of the report.
+        std::env::set_var("INSTA_OUTPUT", "none");
+        // Without it, insta runs `cargo metadata` to find a workspace. The crate directory
+        // keeps each file's `source:` header the same wherever the snapshots live.
+        std::env::set_var("INSTA_WORKSPACE_ROOT", env!("CARGO_MANIFEST_DIR"));
+    }
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !IN_ASSERTION.with(Cell::get) {
+            default_hook(info);
+        }
+    }));
+}
+
+/// The accepted snapshots in one directory.
+pub struct SnapshotStore {
+    dir: PathBuf,
+    mode: Mode,
+    /// Outcomes already found this run, by file and shape: several cases share a variant.
+    done: HashMap<(String, String), SnapshotOutcome>,
+}
+
+impl SnapshotStore {
+    /// Opens `dir`, which must be a readable directory (it is created when missing, to hold
+    /// pending or accepted files).
+    pub fn open(dir: &Path, mode: Mode) -> anyhow::Result<Self> {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("--snapshots {}: cannot create it", dir.display()))?;
+        }
+        std::fs::read_dir(dir)
+            .with_context(|| format!("--snapshots {}: cannot read the directory", dir.display()))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            mode,
+            done: HashMap::new(),
+        })
+    }
+
+    /// The accepted snapshot's file name for this operation and variant.
+    pub fn file_name(operation_id: &str, variant: &str) -> String {
+        format!("{operation_id}@{variant}.snap")
+    }
+
+    /// Compares `shape` with the accepted snapshot (accepting it in accept mode).
+    pub fn check(
+        &mut self,
+        operation_id: &str,
+        variant: &str,
+        shape: &Value,
+    ) -> anyhow::Result<SnapshotOutcome> {
+        let file = Self::file_name(operation_id, variant);
+        let key = (file.clone(), shape.to_string());
+        if let Some(outcome) = self.done.get(&key) {
+            return Ok(outcome.clone());
+        }
+        let path = self.dir.join(&file);
+        let accepted = read_contents(&path)?;
+
+        let mut settings = insta::Settings::new();
+        settings.set_snapshot_path(&self.dir);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_snapshot_suffix(variant);
+        settings.set_omit_expression(true);
+        settings.set_sort_maps(true);
+        settings.set_description(format!(
+            "Response shape of {operation_id}, variant {variant}: keys, JSON types and nullness; values only for stable contract strings"
+        ));
+        IN_ASSERTION.with(|flag| flag.set(true));
+        let matched = panic::catch_unwind(AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_json_snapshot!(operation_id, shape));
+        }))
+        .is_ok();
+        IN_ASSERTION.with(|flag| flag.set(false));
+
+        let outcome = match (self.mode, accepted) {
+            (Mode::Accept, previous) => {
+                let now = read_contents(&path)?;
+                SnapshotOutcome::Accepted {
+                    changed: previous != now,
+                }
+            }
+            (Mode::Check, None) => SnapshotOutcome::New,
+            (Mode::Check, Some(_)) if matched => SnapshotOutcome::Fresh,
+            (Mode::Check, Some(accepted)) => {
+                let pending = path.with_extension("snap.new");
+                let observed = match read_contents(&pending)? {
+                    Some(observed) => observed,
+                    // Under CI insta writes no pending file; show the same JSON it would.
+                    None => serde_json::to_string_pretty(shape)?,
+                };
+                SnapshotOutcome::Stale {
+                    diff: unified_diff(&accepted, &observed),
+                }
+            }
+        };
+        self.done.insert(key, outcome.clone());
+        Ok(outcome)
+    }
+
+    /// Whether an accepted snapshot exists for this operation and variant.
+    pub fn has(dir: &Path, operation_id: &str, variant: &str) -> bool {
+        dir.join(Self::file_name(operation_id, variant)).is_file()
+    }
+
+    /// Pending `.snap.new` files left in the directory.
+    pub fn pending(&self) -> usize {
+        std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|entry| entry.file_name().to_string_lossy().ends_with(".snap.new"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+}
+
+/// The snapshot's contents without insta's header, or None when there is no file.
+fn read_contents(path: &Path) -> anyhow::Result<Option<String>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let snapshot = insta::Snapshot::from_file(path)
+        .map_err(|err| anyhow::anyhow!("cannot read snapshot {}: {err}", path.display()))?;
+    Ok(snapshot.as_text().map(ToString::to_string))
+}
+
+fn unified_diff(accepted: &str, observed: &str) -> String {
+    similar::TextDiff::from_lines(accepted, observed)
+        .unified_diff()
+        .context_radius(2)
+        .header("accepted", "observed")
+        .to_string()
+}

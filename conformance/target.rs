@@ -1,0 +1,68 @@
+//! The server a run checks: a live deployment named by `--url`, or the embedded imitation
+//! started on loopback for the length of the run.
+
+use anyhow::Context;
+use coder_external_auth::SessionToken;
+use coder_external_auth::imitation::Imitation;
+
+/// Where a run sends its requests.
+pub struct Target {
+    pub base_url: String,
+    pub token: SessionToken,
+    /// The imitation's handle when the target is the embedded imitation.
+    pub imitation: Option<ImitationTarget>,
+}
+
+/// The running imitation.
+pub struct ImitationTarget {
+    pub server: Imitation,
+}
+
+impl Target {
+    /// A live deployment.
+    pub fn live(base_url: String, token: SessionToken) -> Self {
+        Self {
+            base_url,
+            token,
+            imitation: None,
+        }
+    }
+
+    /// Starts the embedded imitation, set up so that one run exercises every variant it
+    /// can: deletes and the device flow are allowed (nothing real changes), polls are
+    /// approved on the second try without waiting out the interval, and GitLab's
+    /// revocation fails so the revocation-error variant is seen.
+    pub async fn imitation() -> anyhow::Result<Self> {
+        let server = Imitation::builder()
+            .auto_approve_after(2)
+            .enforce_poll_interval(false)
+            .start()
+            .await
+            .context("start the embedded imitation on 127.0.0.1")?;
+        server.control().fail_revocation("gitlab", true);
+        Ok(Self {
+            base_url: server.base_url().to_owned(),
+            token: server.session_token().clone(),
+            imitation: Some(ImitationTarget { server }),
+        })
+    }
+
+    pub fn is_imitation(&self) -> bool {
+        self.imitation.is_some()
+    }
+
+    /// How reports name the target.
+    pub fn describe(&self) -> String {
+        match self.imitation {
+            Some(_) => format!("{} (embedded imitation)", self.base_url),
+            None => self.base_url.clone(),
+        }
+    }
+
+    /// Stops the imitation, if any.
+    pub async fn shutdown(self) {
+        if let Some(imitation) = self.imitation {
+            imitation.server.shutdown().await;
+        }
+    }
+}

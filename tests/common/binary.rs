@@ -1,0 +1,123 @@
+//! Runs the `conformance` binary the way a user or CI does, with its reports in a temporary
+//! directory and a private copy of the accepted snapshots (tests never write to the repo's).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// What one run left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub json: serde_json::Value,
+    pub junit: String,
+    pub elapsed: Duration,
+    pub dir: TempDir,
+}
+
+impl Run {
+    /// The cases of the JSON report.
+    pub fn cases(&self) -> &[serde_json::Value] {
+        self.json["cases"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Every finding of every failed check, as `operation label: check: finding`.
+    pub fn findings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for case in self.cases() {
+            for check in case["checks"].as_array().into_iter().flatten() {
+                for finding in check["findings"].as_array().into_iter().flatten() {
+                    out.push(format!(
+                        "{} {}: {}: {}",
+                        case["operation_id"].as_str().unwrap_or_default(),
+                        case["label"].as_str().unwrap_or_default(),
+                        check["name"].as_str().unwrap_or_default(),
+                        finding.as_str().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every text the run produced: stdout, stderr, both reports and every file in the
+    /// snapshot directory.
+    pub fn all_output(&self) -> String {
+        let mut all = format!(
+            "{}\n{}\n{}\n{}\n",
+            self.stdout, self.stderr, self.json, self.junit
+        );
+        for entry in std::fs::read_dir(self.snapshots()).unwrap() {
+            all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
+        }
+        all
+    }
+
+    pub fn snapshots(&self) -> PathBuf {
+        self.dir.path().join("snapshots")
+    }
+}
+
+/// A temporary directory holding a copy of the crate's accepted snapshots.
+pub fn snapshot_copy() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("snapshots");
+    std::fs::create_dir(&target).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "snap") {
+            std::fs::copy(&path, target.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+/// Runs `conformance <args> --snapshots <copy> --json <dir>/report.json --junit <dir>/junit.xml`
+/// with `CI=true` unless `env` says otherwise.
+pub async fn run(args: &[&str], env: &[(&str, &str)], dir: TempDir) -> Run {
+    let json_path = dir.path().join("report.json");
+    let junit_path = dir.path().join("junit.xml");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"));
+    command
+        .args(args)
+        .arg("--snapshots")
+        .arg(dir.path().join("snapshots"))
+        .arg("--json")
+        .arg(&json_path)
+        .arg("--junit")
+        .arg(&junit_path)
+        .env_remove("CODER_URL")
+        .env_remove("CODER_SESSION_TOKEN")
+        .env_remove("INSTA_UPDATE")
+        .env("CI", "true")
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let started = Instant::now();
+    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+        .await
+        .expect("conformance finished within 60 s")
+        .unwrap();
+    let json = std::fs::read_to_string(&json_path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null);
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        json,
+        junit: std::fs::read_to_string(&junit_path).unwrap_or_default(),
+        elapsed: started.elapsed(),
+        dir,
+    }
+}

@@ -1,0 +1,273 @@
+//! `conformance check` end to end: against the embedded imitation with the committed
+//! snapshots, against a drifting imitation, and the promises about secrets and state.
+
+mod common;
+
+use std::sync::Arc;
+
+use coder_external_auth::imitation::{Imitation, ResponseHook};
+use common::binary::{run, snapshot_copy};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_imitation_conforms_and_matches_the_committed_snapshots() {
+    let run = run(&["check"], &[], snapshot_copy()).await;
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    let summary = &run.json["summary"];
+    assert_eq!(summary["failed"], 0, "{}", run.stderr);
+    assert_eq!(summary["stale"], 0, "{}", run.stderr);
+    assert_eq!(summary["new"], 0, "{}", run.stderr);
+    assert!(summary["fresh"].as_u64().unwrap() >= 20, "{summary}");
+    // Every operation was exercised, mutating ones included.
+    for operation in [
+        "delete-external-auth-user-link-by-id",
+        "get-external-auth-by-id",
+        "get-external-auth-device-by-id",
+        "get-user-external-auths",
+        "post-external-auth-device-by-id",
+    ] {
+        assert!(
+            run.cases()
+                .iter()
+                .any(|case| case["operation_id"] == operation && case["verdict"] == "fresh"),
+            "{operation} not exercised"
+        );
+    }
+    for variant in [
+        "pending",
+        "approved",
+        "deleted",
+        "deleted-with-revocation-error",
+        "no-link",
+    ] {
+        assert!(
+            run.cases()
+                .iter()
+                .any(|case| case["variant"] == variant && case["verdict"] == "fresh"),
+            "variant {variant} not exercised:\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("    Finished "), "{}", run.stderr);
+    assert!(run.junit.contains("<testsuites"), "{}", run.junit);
+    assert!(!run.junit.contains("<failure"), "{}", run.junit);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_argument_runs_check_on_the_imitation() {
+    let run = run(&[], &[], snapshot_copy()).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.json["target"]
+            .as_str()
+            .unwrap()
+            .contains("embedded imitation")
+    );
+}
+
+/// Extra field, missing field, wrong type, wrong status: one of each, each named.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drifting_server_breaks_the_contract_with_each_finding_named() {
+    let hook: ResponseHook = Arc::new(|operation, status, body| match operation {
+        "get-external-auth-by-id" => {
+            if let Some(Value::Object(map)) = body {
+                map.insert("surprise".into(), json!(1));
+            }
+        }
+        "get-user-external-auths" => {
+            if let Some(Value::Object(map)) = body
+                && let Some(Value::Array(providers)) = map.get_mut("providers")
+            {
+                for provider in providers {
+                    provider.as_object_mut().unwrap().remove("display_icon");
+                }
+            }
+        }
+        "get-external-auth-device-by-id" => {
+            if let Some(Value::Object(map)) = body
+                && map.contains_key("interval")
+            {
+                map.insert("interval".into(), json!("5"));
+            }
+        }
+        "delete-external-auth-user-link-by-id" if status.as_u16() == 200 => {
+            *status = http::StatusCode::ACCEPTED;
+        }
+        _ => {}
+    });
+    let server = Imitation::builder()
+        .response_hook(hook)
+        .start()
+        .await
+        .unwrap();
+    let token = server.session_token().expose().to_owned();
+    let run = run(
+        &[
+            "check",
+            "--url",
+            server.base_url(),
+            "--allow-delete",
+            "github",
+        ],
+        &[("CODER_SESSION_TOKEN", &token)],
+        snapshot_copy(),
+    )
+    .await;
+    assert_eq!(run.code, 3, "stderr:\n{}", run.stderr);
+    let findings = run.findings().join("\n");
+    for expected in [
+        "get-external-auth-by-id github: drift: /surprise: key not in the spec",
+        "get-user-external-auths list: schema: /providers/0: \"display_icon\" is a required property",
+        "get-external-auth-device-by-id github: schema: /interval: \"5\" is not of type \"integer\"",
+        "get-external-auth-device-by-id github: typed-decode",
+        "delete-external-auth-user-link-by-id github: status: status 202 is not documented",
+    ] {
+        assert!(
+            findings.contains(expected),
+            "missing {expected:?} in:\n{findings}"
+        );
+    }
+    assert!(run.stderr.contains("     Failure "), "{}", run.stderr);
+    assert!(run.junit.contains("<failure"), "{}", run.junit);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_output_report_or_snapshot_holds_a_secret() {
+    let server = Imitation::start().await.unwrap();
+    let token = server.session_token().expose().to_owned();
+    // Accept into an empty directory, so snapshot files are written and scanned too.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("snapshots")).unwrap();
+    let run = run(
+        &[
+            "check",
+            "--url",
+            server.base_url(),
+            "--allow-delete",
+            "github",
+            "--accept",
+        ],
+        &[("CODER_SESSION_TOKEN", &token)],
+        dir,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::read_dir(run.snapshots()).unwrap().count() > 10);
+    let all = run.all_output();
+    assert!(!all.contains(&token), "the session token leaked");
+    let user_codes = server.control().pending_user_codes();
+    assert!(
+        !user_codes.is_empty(),
+        "the run started no device authorization"
+    );
+    for user_code in user_codes {
+        assert!(!all.contains(&user_code), "a user code leaked");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_run_changes_nothing_on_the_target() {
+    let server = Imitation::start().await.unwrap();
+    let token = server.session_token().expose().to_owned();
+    let links = || async {
+        let client = coder_external_auth::ClientBuilder::new(server.base_url())
+            .session_token(token.clone())
+            .build()
+            .unwrap();
+        let list = client.get_user_external_auths().await.unwrap().into_inner();
+        let mut links: Vec<(String, bool)> = list
+            .links
+            .into_iter()
+            .map(|link| (link.provider_id, link.has_refresh_token))
+            .collect();
+        links.sort();
+        links
+    };
+    let before = links().await;
+    let run = run(
+        &["check", "--url", server.base_url()],
+        &[("CODER_SESSION_TOKEN", &token)],
+        snapshot_copy(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(links().await, before);
+    assert!(!run.cases().iter().any(|case| {
+        case["operation_id"] == "delete-external-auth-user-link-by-id"
+            && case["verdict"] != "skipped"
+    }));
+    assert!(run.stderr.contains("DELETE not run"), "{}", run.stderr);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allow_delete_of_an_unlisted_provider_cannot_run() {
+    let server = Imitation::start().await.unwrap();
+    let token = server.session_token().expose().to_owned();
+    let run = run(
+        &[
+            "check",
+            "--url",
+            server.base_url(),
+            "--allow-delete",
+            "githb",
+        ],
+        &[("CODER_SESSION_TOKEN", &token)],
+        snapshot_copy(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--allow-delete githb"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json["exit_code"], 2, "the report is still written");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_target_cannot_run_and_still_writes_reports() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = run(
+        &["check", "--url", &url, "--timeout", "2"],
+        &[("CODER_SESSION_TOKEN", "abcdefghij-0123456789abcdefghijkl")],
+        snapshot_copy(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot reach the target"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json["exit_code"], 2);
+    assert!(run.junit.contains("<testsuites"), "{}", run.junit);
+    assert!(
+        !run.all_output()
+            .contains("abcdefghij-0123456789abcdefghijkl")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_url_without_a_token_cannot_run() {
+    let run = run(
+        &["check", "--url", "http://127.0.0.1:9"],
+        &[],
+        snapshot_copy(),
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--url needs a session token"),
+        "{}",
+        run.stderr
+    );
+}
