@@ -117,6 +117,10 @@ pub enum Fault {
     ResetBeforeHead,
     /// Accepts and reads the request, then never answers (the connection stays open).
     Silent,
+    /// `Coder`'s answer to the list, then `Silent` for every other request.
+    SilentAfterList,
+    /// Bytes that are not HTTP at all (another protocol's banner), then close.
+    NotHttp,
     /// A 200 JSON head, then the body one byte per `every`.
     Drip { every: Duration },
     /// A 200 JSON head promising `bytes` bytes, then as many as the client will take.
@@ -249,7 +253,7 @@ impl Connection {
                 stream.flush().await?;
                 // Long enough for the client to read the head and the start of the body;
                 // then the caller drops the socket: RST, with 4032 bytes still owed.
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
                 Ok(())
             }
             Fault::ResetBeforeHead => Ok(()),
@@ -257,6 +261,16 @@ impl Connection {
                 tokio::time::sleep(SERVER_PATIENCE).await;
                 Ok(())
             }
+            Fault::SilentAfterList
+                if request.method == "GET" && request.path == "/api/v2/external-auth" =>
+            {
+                write_and_close(stream, &coder(request, false).bytes()).await
+            }
+            Fault::SilentAfterList => {
+                tokio::time::sleep(SERVER_PATIENCE).await;
+                Ok(())
+            }
+            Fault::NotHttp => write_and_close(stream, b"SSH-2.0-OpenSSH_9.6\r\n").await,
             Fault::Drip { every } => {
                 let body = br#"{"providers":[],"links":[]}"#.repeat(8);
                 stream
