@@ -26,7 +26,8 @@ check_mean_ms=$(python3 -c "import json;r=json.load(open('$work/check.json'))['r
 check_sd_ms=$(python3 -c "import json;r=json.load(open('$work/check.json'))['results'][0];print(f\"{r['stddev']*1000:.1f}\")")
 peak_kb=0
 for _ in 1 2 3 4 5; do
-  kb=$( { /usr/bin/time -f "%M" "$bin" check >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  /usr/bin/time -f "%M" -o "$work/rss" "$bin" check >/dev/null 2>&1
+  kb=$(tail -1 "$work/rss")
   [ "$kb" -gt "$peak_kb" ] && peak_kb=$kb
 done
 cases=$("$bin" check --json "$work/r.json" 2>/dev/null; python3 -c "import json;print(json.load(open('$work/r.json'))['summary']['cases'])")
@@ -44,6 +45,7 @@ for i in $(seq $st_runs); do
   schemathesis run openapi/coder-external-auth.json --url "$CODER_URL" \
     -H "Coder-Session-Token: $CODER_SESSION_TOKEN" --max-examples 10 --no-color \
     >"$work/st-$i.log" 2>&1 || true
+  [ "$i" = 1 ] && cp "$work/st-1.log" "${ST_LOG:-/dev/null}"
   end=$(date +%s.%N)
   st_total=$(python3 -c "print($st_total + $end - $start)")
 done

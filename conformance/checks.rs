@@ -85,8 +85,9 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
         findings.push(match raw.headers.get(reqwest::header::LOCATION) {
             Some(location) => format!(
                 "redirect to {:?} not followed: redirects are followed only within the \
-                 target's origin (the session token never leaves it), at most 10 in a row",
-                String::from_utf8_lossy(location.as_bytes())
+                 target's origin (the session token never leaves it), at most {} in a row",
+                String::from_utf8_lossy(location.as_bytes()),
+                coder_external_auth::MAX_SAME_ORIGIN_REDIRECTS
             ),
             None => "a redirect without a Location header".to_owned(),
         });

@@ -4,6 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 const MASK: &str = "***";
+/// Shorter halves are not masked on their own: they would match ordinary text.
+const MIN_SECRET_PART: usize = 12;
 
 /// A shared, growing set of secret strings.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +25,17 @@ impl Secrets {
             values.push(value.to_owned());
             // Longest first, so a secret that contains another is masked whole.
             values.sort_by_key(|known| std::cmp::Reverse(known.len()));
+        }
+    }
+
+    /// Remembers a session token, and its secret half on its own: a server that echoes only
+    /// the part after `<id>-` must not leak it either.
+    pub fn add_session_token(&self, token: &str) {
+        self.add(token);
+        if let Some((_, secret)) = token.split_once('-')
+            && secret.len() >= MIN_SECRET_PART
+        {
+            self.add(secret);
         }
     }
 
@@ -50,5 +63,17 @@ mod tests {
         secrets.add("");
         assert_eq!(secrets.redact("x abcdef y abc z"), "x *** y *** z");
         assert_eq!(secrets.redact("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn the_secret_half_of_a_token_is_masked_alone() {
+        let secrets = Secrets::default();
+        secrets.add_session_token("abcdefghij-0123456789abcdefghijkl");
+        assert_eq!(
+            secrets.redact("echo 0123456789abcdefghijkl and abcdefghij-0123456789abcdefghijkl"),
+            "echo *** and ***"
+        );
+        secrets.add_session_token("short-x");
+        assert_eq!(secrets.redact("x short"), "x short");
     }
 }

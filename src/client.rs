@@ -20,8 +20,8 @@ pub use generated::{Client, Error, ResponseValue, types};
 /// Header Coder reads the session token from (codersdk.SessionTokenHeader).
 pub const SESSION_TOKEN_HEADER: &str = "Coder-Session-Token";
 
-/// Redirects followed within one origin; a cross-origin redirect is never followed.
-const MAX_SAME_ORIGIN_REDIRECTS: usize = 10;
+/// Redirects followed in a row within one origin; a cross-origin redirect is never followed.
+pub const MAX_SAME_ORIGIN_REDIRECTS: usize = 10;
 
 /// Default per-request budget, connect included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);

@@ -23,7 +23,10 @@ pub mod imitation;
 pub mod shape;
 mod token;
 
-pub use client::{BuildError, Client, ClientBuilder, Error, ResponseValue, types};
+pub use client::{
+    BuildError, Client, ClientBuilder, DEFAULT_TIMEOUT, Error, MAX_SAME_ORIGIN_REDIRECTS,
+    ResponseValue, SESSION_TOKEN_HEADER, types,
+};
 pub use token::SessionToken;
 
 // The README's Rust examples are compiled and run as doctests.

@@ -6,8 +6,16 @@ mod common;
 use std::sync::Arc;
 
 use coder_external_auth::imitation::{Imitation, ResponseHook};
-use common::binary::{run, snapshot_copy};
+use common::binary::{Run, run, snapshot_copy};
 use serde_json::{Value, json};
+
+/// `conformance check --url <server> <extra>` with the server's token in the environment.
+async fn check_live(server: &Imitation, extra: &[&str], dir: tempfile::TempDir) -> Run {
+    let mut args = vec!["check", "--url", server.base_url()];
+    args.extend_from_slice(extra);
+    let token = server.session_token().expose().to_owned();
+    run(&args, &[("CODER_SESSION_TOKEN", &token)], dir).await
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn embedded_imitation_conforms_and_matches_the_committed_snapshots() {
@@ -100,19 +108,7 @@ async fn a_drifting_server_breaks_the_contract_with_each_finding_named() {
         .start()
         .await
         .unwrap();
-    let token = server.session_token().expose().to_owned();
-    let run = run(
-        &[
-            "check",
-            "--url",
-            server.base_url(),
-            "--allow-delete",
-            "github",
-        ],
-        &[("CODER_SESSION_TOKEN", &token)],
-        snapshot_copy(),
-    )
-    .await;
+    let run = check_live(&server, &["--allow-delete", "github"], snapshot_copy()).await;
     assert_eq!(run.code, 3, "stderr:\n{}", run.stderr);
     let findings = run.findings().join("\n");
     for expected in [
@@ -135,27 +131,15 @@ async fn a_drifting_server_breaks_the_contract_with_each_finding_named() {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_output_report_or_snapshot_holds_a_secret() {
     let server = Imitation::start().await.unwrap();
-    let token = server.session_token().expose().to_owned();
     // Accept into an empty directory, so snapshot files are written and scanned too.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("snapshots")).unwrap();
-    let run = run(
-        &[
-            "check",
-            "--url",
-            server.base_url(),
-            "--allow-delete",
-            "github",
-            "--accept",
-        ],
-        &[("CODER_SESSION_TOKEN", &token)],
-        dir,
-    )
-    .await;
+    let run = check_live(&server, &["--allow-delete", "github", "--accept"], dir).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(std::fs::read_dir(run.snapshots()).unwrap().count() > 10);
     let all = run.all_output();
-    assert!(!all.contains(&token), "the session token leaked");
+    let token = server.session_token().expose();
+    assert!(!all.contains(token), "the session token leaked");
     let user_codes = server.control().pending_user_codes();
     assert!(
         !user_codes.is_empty(),
@@ -205,19 +189,7 @@ async fn a_read_only_run_changes_nothing_on_the_target() {
 #[tokio::test(flavor = "multi_thread")]
 async fn allow_delete_of_an_unlisted_provider_cannot_run() {
     let server = Imitation::start().await.unwrap();
-    let token = server.session_token().expose().to_owned();
-    let run = run(
-        &[
-            "check",
-            "--url",
-            server.base_url(),
-            "--allow-delete",
-            "githb",
-        ],
-        &[("CODER_SESSION_TOKEN", &token)],
-        snapshot_copy(),
-    )
-    .await;
+    let run = check_live(&server, &["--allow-delete", "githb"], snapshot_copy()).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("--allow-delete githb"),

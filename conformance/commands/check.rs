@@ -24,7 +24,7 @@ pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::
     let started = Instant::now();
     let secrets = Secrets::default();
     if let Some(token) = &args.token {
-        secrets.add(token);
+        secrets.add_session_token(token);
     }
     let target_name = args
         .url
@@ -77,7 +77,7 @@ async fn run_cases(
         }
         None => Target::imitation().await?,
     };
-    secrets.add(target.token.expose());
+    secrets.add_session_token(target.token.expose());
     let description = target.describe();
 
     let runner = Arc::new(Runner::new(&target, options, secrets.clone())?);

@@ -106,6 +106,38 @@ pub(crate) struct Schema {
     pub cycle: Option<String>,
 }
 
+/// The in-scope operations of a description's `paths`, each path joined to `base` (Swagger's
+/// `basePath`, or the path of OpenAPI's first server) and each operation converted by the
+/// format's own `convert(path-level parameters, operation)`.
+pub(crate) fn collect_operations(
+    doc: &serde_json::Value,
+    base: &str,
+    methods: &[&str],
+    mut convert: impl FnMut(Option<&serde_json::Value>, &serde_json::Value) -> anyhow::Result<Operation>,
+) -> anyhow::Result<Api> {
+    use anyhow::Context;
+    let mut api = Api::default();
+    let Some(paths) = doc.get("paths").and_then(serde_json::Value::as_object) else {
+        return Ok(api);
+    };
+    for (path, item) in paths {
+        let full = join_path(base, path);
+        if !in_scope(&full) {
+            continue;
+        }
+        let shared = item.get("parameters");
+        for method in methods {
+            let Some(op) = item.get(*method) else {
+                continue;
+            };
+            let key = OpKey::new(method, &full);
+            let operation = convert(shared, op).with_context(|| format!("in operation {key}"))?;
+            api.operations.insert(key, operation);
+        }
+    }
+    Ok(api)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use serde_json::Value;
 
-use super::model::{Api, Body, OpKey, Operation, Param, Response, in_scope, join_path};
+use super::model::{Api, Body, Operation, Param, Response, collect_operations};
 use super::schema::Resolver;
 
 /// The methods an OpenAPI 3.0 path item may hold.
@@ -14,25 +14,9 @@ const METHODS: [&str; 8] = [
 pub(crate) fn to_model(doc: &Value) -> anyhow::Result<Api> {
     let resolver = Resolver::new(doc, "nullable");
     let base = server_path(doc);
-    let mut api = Api::default();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Ok(api);
-    };
-    for (path, item) in paths {
-        let full = join_path(&base, path);
-        if !in_scope(&full) {
-            continue;
-        }
-        let shared = item.get("parameters");
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let key = OpKey::new(method, &full);
-            let operation =
-                operation(&resolver, shared, op).with_context(|| format!("in operation {key}"))?;
-            api.operations.insert(key, operation);
-        }
-    }
-    Ok(api)
+    collect_operations(doc, &base, &METHODS, |shared, op| {
+        operation(&resolver, shared, op)
+    })
 }
 
 /// The path part of the first server URL (variables at their defaults): `/api/v2` for a server

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use serde_json::Value;
 
-use super::model::{Api, Body, OpKey, Operation, Param, Response, in_scope, join_path};
+use super::model::{Api, Body, Operation, Param, Response, collect_operations};
 use super::schema::Resolver;
 
 /// The methods a Swagger 2.0 path item may hold.
@@ -13,26 +13,14 @@ const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "
 
 pub(crate) fn to_model(doc: &Value) -> anyhow::Result<Api> {
     let resolver = Resolver::new(doc, "x-nullable");
-    let base = doc.get("basePath").and_then(Value::as_str).unwrap_or("/");
-    let mut api = Api::default();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Ok(api);
-    };
-    for (path, item) in paths {
-        let full = join_path(base, path);
-        if !in_scope(&full) {
-            continue;
-        }
-        let shared = item.get("parameters");
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let key = OpKey::new(method, &full);
-            let operation =
-                operation(&resolver, shared, op).with_context(|| format!("in operation {key}"))?;
-            api.operations.insert(key, operation);
-        }
-    }
-    Ok(api)
+    let base = doc
+        .get("basePath")
+        .and_then(Value::as_str)
+        .unwrap_or("/")
+        .to_owned();
+    collect_operations(doc, &base, &METHODS, |shared, op| {
+        operation(&resolver, shared, op)
+    })
 }
 
 fn operation(resolver: &Resolver, shared: Option<&Value>, op: &Value) -> anyhow::Result<Operation> {
