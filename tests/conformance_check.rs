@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use coder_external_auth::imitation::{Imitation, ResponseHook};
-use common::binary::{Run, run, snapshot_copy};
+use common::binary::{Run, run, run_outside_ci, snapshot_copy};
 use serde_json::{Value, json};
 
 /// `conformance check --url <server> <extra>` with the server's token in the environment.
@@ -242,4 +242,64 @@ async fn a_live_url_without_a_token_cannot_run() {
         "{}",
         run.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_shape_is_left_pending_for_review_and_never_accepted() {
+    let dir = snapshot_copy();
+    let accepted = dir
+        .path()
+        .join("snapshots/get-external-auth-by-id@unknown-provider.snap");
+    let edited = std::fs::read_to_string(&accepted)
+        .unwrap()
+        .replace("\"status\": 404", "\"status\": 410");
+    std::fs::write(&accepted, &edited).unwrap();
+
+    let run = run_outside_ci(&["check"], &[], dir).await;
+    assert_eq!(run.code, 1, "only a shape changed:\n{}", run.stderr);
+    let stale = run
+        .cases()
+        .iter()
+        .find(|case| case["verdict"] == "stale")
+        .expect("a stale case");
+    assert_eq!(stale["variant"], "unknown-provider");
+    let diff = stale["snapshot"]["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-  \"status\": 410") && diff.contains("+  \"status\": 404"),
+        "{diff}"
+    );
+    assert!(run.stderr.contains("cargo insta review"), "{}", run.stderr);
+    // The accepted file is untouched; the observed shape waits beside it.
+    let snapshots = run.snapshots();
+    assert_eq!(
+        std::fs::read_to_string(snapshots.join("get-external-auth-by-id@unknown-provider.snap"))
+            .unwrap(),
+        edited
+    );
+    let pending = snapshots.join("get-external-auth-by-id@unknown-provider.snap.new");
+    assert!(
+        std::fs::read_to_string(pending)
+            .unwrap()
+            .contains("\"status\": 404")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_ci_a_changed_shape_writes_nothing() {
+    let dir = snapshot_copy();
+    let accepted = dir
+        .path()
+        .join("snapshots/get-external-auth-by-id@unknown-provider.snap");
+    let edited = std::fs::read_to_string(&accepted)
+        .unwrap()
+        .replace("\"status\": 404", "\"status\": 410");
+    std::fs::write(&accepted, &edited).unwrap();
+    let run = run(&["check"], &[], dir).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let written: Vec<_> = std::fs::read_dir(run.snapshots())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".snap.new"))
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
 }

@@ -81,8 +81,17 @@ pub fn snapshot_copy() -> TempDir {
 }
 
 /// Runs `conformance <args> --snapshots <copy> --json <dir>/report.json --junit <dir>/junit.xml`
-/// with `CI=true` unless `env` says otherwise.
+/// with `CI=true`, so nothing is written to the snapshot directory.
 pub async fn run(args: &[&str], env: &[(&str, &str)], dir: TempDir) -> Run {
+    run_in(args, env, dir, true).await
+}
+
+/// The same, as on a developer's machine: `CI` unset.
+pub async fn run_outside_ci(args: &[&str], env: &[(&str, &str)], dir: TempDir) -> Run {
+    run_in(args, env, dir, false).await
+}
+
+async fn run_in(args: &[&str], env: &[(&str, &str)], dir: TempDir, ci: bool) -> Run {
     let json_path = dir.path().join("report.json");
     let junit_path = dir.path().join("junit.xml");
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"));
@@ -97,8 +106,11 @@ pub async fn run(args: &[&str], env: &[(&str, &str)], dir: TempDir) -> Run {
         .env_remove("CODER_URL")
         .env_remove("CODER_SESSION_TOKEN")
         .env_remove("INSTA_UPDATE")
-        .env("CI", "true")
+        .env_remove("CI")
         .kill_on_drop(true);
+    if ci {
+        command.env("CI", "true");
+    }
     for (key, value) in env {
         command.env(key, value);
     }
