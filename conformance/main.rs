@@ -41,11 +41,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Check(cli.check));
     if let Command::Check(args) = &command {
         // Before the runtime starts: insta's settings are process environment.
-        snapshot::prepare_environment(if args.accept {
-            Mode::Accept
-        } else {
-            Mode::Check
-        });
+        snapshot::prepare_environment(Mode::from_accept_flag(args.accept));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -65,11 +61,7 @@ fn main() -> ExitCode {
                     .snapshots
                     .clone()
                     .unwrap_or_else(commands::default_snapshot_dir);
-                let mode = if args.accept {
-                    Mode::Accept
-                } else {
-                    Mode::Check
-                };
+                let mode = Mode::from_accept_flag(args.accept);
                 commands::check::run(args, absolute(&dir), mode).await
             }
             Command::Serve(args) => commands::serve::run(args).await,

@@ -314,9 +314,8 @@ impl Runner {
         if !self.imitation
             && let Err(err) = tty::show_user_code(&field("verification_uri"), &user_code)
         {
-            let mut failed = self
-                .execute(device_flow_cases(provider, &device_code).approved)
-                .await;
+            // Nothing is sent: without the code shown, no one can approve the exchange.
+            let mut failed = poll_placeholder(&device_flow_cases(provider, &device_code).approved);
             failed.transport_error = Some(format!("cannot show the user code: {err}"));
             observations.push(failed);
             return observations;

@@ -31,6 +31,13 @@ pub enum Mode {
     Accept,
 }
 
+impl Mode {
+    /// The mode `--accept` asks for.
+    pub fn from_accept_flag(accept: bool) -> Self {
+        if accept { Mode::Accept } else { Mode::Check }
+    }
+}
+
 thread_local! {
     /// Set while insta runs, so the panic hook stays quiet only for insta's own panics.
     static IN_ASSERTION: Cell<bool> = const { Cell::new(false) };

@@ -244,8 +244,9 @@ async fn a_live_url_without_a_token_cannot_run() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_changed_shape_is_left_pending_for_review_and_never_accepted() {
+/// A snapshot copy whose accepted `get-external-auth-by-id@unknown-provider` shape says 410
+/// where the imitation answers 404; also returns that edited file's text.
+fn snapshot_copy_with_a_stale_shape() -> (tempfile::TempDir, String) {
     let dir = snapshot_copy();
     let accepted = dir
         .path()
@@ -253,7 +254,18 @@ async fn a_changed_shape_is_left_pending_for_review_and_never_accepted() {
     let edited = std::fs::read_to_string(&accepted)
         .unwrap()
         .replace("\"status\": 404", "\"status\": 410");
+    assert_ne!(
+        edited,
+        std::fs::read_to_string(&accepted).unwrap(),
+        "nothing edited"
+    );
     std::fs::write(&accepted, &edited).unwrap();
+    (dir, edited)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_shape_is_left_pending_for_review_and_never_accepted() {
+    let (dir, edited) = snapshot_copy_with_a_stale_shape();
 
     let run = run_outside_ci(&["check"], &[], dir).await;
     assert_eq!(run.code, 1, "only a shape changed:\n{}", run.stderr);
@@ -286,14 +298,7 @@ async fn a_changed_shape_is_left_pending_for_review_and_never_accepted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn under_ci_a_changed_shape_writes_nothing() {
-    let dir = snapshot_copy();
-    let accepted = dir
-        .path()
-        .join("snapshots/get-external-auth-by-id@unknown-provider.snap");
-    let edited = std::fs::read_to_string(&accepted)
-        .unwrap()
-        .replace("\"status\": 404", "\"status\": 410");
-    std::fs::write(&accepted, &edited).unwrap();
+    let (dir, edited) = snapshot_copy_with_a_stale_shape();
     let run = run(&["check"], &[], dir).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     let written: Vec<_> = std::fs::read_dir(run.snapshots())
@@ -302,4 +307,8 @@ async fn under_ci_a_changed_shape_writes_nothing() {
         .filter(|name| name.ends_with(".snap.new"))
         .collect();
     assert!(written.is_empty(), "{written:?}");
+    let accepted = run
+        .snapshots()
+        .join("get-external-auth-by-id@unknown-provider.snap");
+    assert_eq!(std::fs::read_to_string(accepted).unwrap(), edited);
 }
