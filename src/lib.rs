@@ -20,6 +20,8 @@ pub mod capture;
 mod client;
 #[cfg(feature = "imitation")]
 pub mod imitation;
+mod operation;
+mod release;
 pub mod shape;
 mod token;
 
@@ -27,6 +29,8 @@ pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_TIMEOUT, Error, MAX_SAME_ORIGIN_REDIRECTS,
     ResponseValue, SESSION_TOKEN_HEADER, types,
 };
+pub use operation::Operation;
+pub use release::{CoderVersion, VersionError};
 pub use token::SessionToken;
 
 // The README's Rust examples are compiled and run as doctests.

@@ -7,28 +7,7 @@ use std::borrow::Cow;
 
 use http::Method;
 
-/// The five operations, named by their `operationId`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Operation {
-    GetUserExternalAuths,
-    GetExternalAuthById,
-    DeleteExternalAuthUserLinkById,
-    GetExternalAuthDeviceById,
-    PostExternalAuthDeviceById,
-}
-
-impl Operation {
-    /// The spec's `operationId`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::GetUserExternalAuths => "get-user-external-auths",
-            Self::GetExternalAuthById => "get-external-auth-by-id",
-            Self::DeleteExternalAuthUserLinkById => "delete-external-auth-user-link-by-id",
-            Self::GetExternalAuthDeviceById => "get-external-auth-device-by-id",
-            Self::PostExternalAuthDeviceById => "post-external-auth-device-by-id",
-        }
-    }
-}
+pub(crate) use crate::Operation;
 
 /// Where a path leads.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,0 +1,84 @@
+//! The one identity of each operation, named after the spec's `operationId`: the conformance
+//! cases, the catalog, the imitation's routing and the snapshot file names all derive from it.
+
+use std::fmt;
+
+/// An operation of the curated spec. [`Operation::id`] is its `operationId`; the generated
+/// client's method of the same name is [`Operation::method`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Operation {
+    DeleteExternalAuthUserLinkById,
+    GetExternalAuthById,
+    GetExternalAuthDeviceById,
+    GetUserExternalAuths,
+    PostExternalAuthDeviceById,
+}
+
+impl Operation {
+    /// Every operation, sorted by `operationId`.
+    pub const ALL: [Operation; 5] = [
+        Operation::DeleteExternalAuthUserLinkById,
+        Operation::GetExternalAuthById,
+        Operation::GetExternalAuthDeviceById,
+        Operation::GetUserExternalAuths,
+        Operation::PostExternalAuthDeviceById,
+    ];
+
+    /// The spec's `operationId` (kebab case).
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::DeleteExternalAuthUserLinkById => "delete-external-auth-user-link-by-id",
+            Self::GetExternalAuthById => "get-external-auth-by-id",
+            Self::GetExternalAuthDeviceById => "get-external-auth-device-by-id",
+            Self::GetUserExternalAuths => "get-user-external-auths",
+            Self::PostExternalAuthDeviceById => "post-external-auth-device-by-id",
+        }
+    }
+
+    /// The generated client's method for it: progenitor snake-cases the `operationId`.
+    pub const fn method(self) -> &'static str {
+        match self {
+            Self::DeleteExternalAuthUserLinkById => "delete_external_auth_user_link_by_id",
+            Self::GetExternalAuthById => "get_external_auth_by_id",
+            Self::GetExternalAuthDeviceById => "get_external_auth_device_by_id",
+            Self::GetUserExternalAuths => "get_user_external_auths",
+            Self::PostExternalAuthDeviceById => "post_external_auth_device_by_id",
+        }
+    }
+
+    /// The operation with this `operationId`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|operation| operation.id() == id)
+    }
+
+    /// The operation whose generated method is `method` (what [`crate::capture`] records).
+    pub fn from_method(method: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|operation| operation.method() == method)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_sorted_by_operation_id_and_round_trips() {
+        let ids: Vec<&str> = Operation::ALL.iter().map(|op| op.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted);
+        for operation in Operation::ALL {
+            assert_eq!(Operation::from_id(operation.id()), Some(operation));
+            assert_eq!(Operation::from_method(operation.method()), Some(operation));
+            assert_eq!(operation.method(), operation.id().replace('-', "_"));
+        }
+    }
+}
