@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use coder_external_auth::SessionToken;
 
 use crate::diff::DiffArgs;
 
@@ -43,9 +44,10 @@ pub struct CheckArgs {
         long,
         env = "CODER_SESSION_TOKEN",
         value_name = "TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = session_token
     )]
-    pub token: Option<String>,
+    pub token: Option<SessionToken>,
 
     /// Directory of accepted snapshots [default: the crate's snapshots/].
     #[arg(long, value_name = "DIR")]
@@ -99,4 +101,10 @@ pub struct ListArgs {
     /// Directory of accepted snapshots [default: the crate's snapshots/].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+}
+
+/// Wraps the token at the edge; it is checked where the header is built, so that a bad one
+/// is reported without being echoed (clap's own errors quote the value).
+fn session_token(value: &str) -> Result<SessionToken, std::convert::Infallible> {
+    Ok(SessionToken::new(value))
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
+use coder_external_auth::{CoderVersion, Operation};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
@@ -26,9 +27,10 @@ pub struct SchemaError {
     pub message: String,
 }
 
-/// The embedded spec and its validators.
+/// The embedded spec and its validators, for one Coder release.
 pub struct Contract {
-    operations: BTreeMap<String, OperationSpec>,
+    release: CoderVersion,
+    operations: BTreeMap<Operation, OperationSpec>,
     validators: BTreeMap<String, SchemaValidators>,
 }
 
@@ -40,8 +42,9 @@ struct SchemaValidators {
 }
 
 impl Contract {
-    /// Parses the embedded spec and compiles a validator pair for every response schema.
-    pub fn load() -> anyhow::Result<Self> {
+    /// Parses the embedded spec and compiles a validator pair for every response schema: the
+    /// contract `release` must honour.
+    pub fn load(release: CoderVersion) -> anyhow::Result<Self> {
         let doc: Value =
             serde_json::from_str(SPEC).with_context(|| format!("parse {SPEC_FILE}"))?;
         let operations = operations_of(&doc)?;
@@ -68,20 +71,26 @@ impl Contract {
             );
         }
         Ok(Self {
+            release,
             operations,
             validators,
         })
     }
 
-    /// The operation with this `operationId`.
-    pub fn operation(&self, operation_id: &str) -> Option<&OperationSpec> {
-        self.operations.get(operation_id)
+    /// The release whose contract this is.
+    pub fn release(&self) -> CoderVersion {
+        self.release
     }
 
-    /// The `operationId`s, sorted.
+    /// What the spec says about `operation`.
+    pub fn operation(&self, operation: Operation) -> Option<&OperationSpec> {
+        self.operations.get(&operation)
+    }
+
+    /// The operations the spec describes, sorted by `operationId`.
     #[cfg(test)]
-    pub fn operation_ids(&self) -> impl Iterator<Item = &str> {
-        self.operations.keys().map(String::as_str)
+    pub fn operations(&self) -> impl Iterator<Item = Operation> + '_ {
+        self.operations.keys().copied()
     }
 
     /// Schema errors of `body` against the schema named `schema`.
@@ -137,7 +146,7 @@ fn compile(root: &Value, schema: &str) -> anyhow::Result<Validator> {
         .map_err(|err| anyhow::anyhow!("{SPEC_FILE}: schema {schema} does not compile: {err}"))
 }
 
-fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<String, OperationSpec>> {
+fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<Operation, OperationSpec>> {
     let mut operations = BTreeMap::new();
     let paths = doc
         .get("paths")
@@ -147,6 +156,11 @@ fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<String, OperationSpec>>
         for (method, op) in item.as_object().into_iter().flatten() {
             let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else {
                 bail!("{SPEC_FILE}: {method} {path} has no operationId");
+            };
+            let Some(operation) = Operation::from_id(operation_id) else {
+                bail!(
+                    "{SPEC_FILE}: {method} {path} has operationId {operation_id:?}, which the library's Operation does not know"
+                );
             };
             let responses = op
                 .get("responses")
@@ -165,7 +179,7 @@ fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<String, OperationSpec>>
                     Ok((status, schema))
                 })
                 .collect::<anyhow::Result<_>>()?;
-            operations.insert(operation_id.to_owned(), OperationSpec { responses });
+            operations.insert(operation, OperationSpec { responses });
         }
     }
     Ok(operations)
@@ -214,13 +228,13 @@ mod tests {
     use super::*;
 
     fn contract() -> Contract {
-        Contract::load().expect("the embedded spec loads")
+        Contract::load(CoderVersion::NEWEST_KNOWN).expect("the embedded spec loads")
     }
 
     #[test]
     fn every_operation_is_described() {
         let contract = contract();
-        let ids: Vec<&str> = contract.operation_ids().collect();
+        let ids: Vec<&str> = contract.operations().map(Operation::id).collect();
         assert_eq!(
             ids,
             [
@@ -232,7 +246,7 @@ mod tests {
             ]
         );
         let post = contract
-            .operation("post-external-auth-device-by-id")
+            .operation(Operation::PostExternalAuthDeviceById)
             .unwrap();
         assert_eq!(post.responses.get(&204), Some(&None));
         assert_eq!(post.responses.get(&400), Some(&Some("Response".into())));

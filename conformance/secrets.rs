@@ -1,15 +1,31 @@
 //! The values no output may contain: the session token and every device and user code seen
-//! during the run. Each sink (stderr, JSON, JUnit, snapshots) passes its text through here.
+//! during the run. Secrets are masked in the data, before anything is serialised: text
+//! replacement over finished JSON or XML can break its syntax and misses escaped forms.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-const MASK: &str = "***";
-/// Shorter halves are not masked on their own: they would match ordinary text.
+use coder_external_auth::SessionToken;
+use serde_json::Value;
+
+/// What a masked secret becomes.
+pub const MASK: &str = "***";
+/// Secrets shorter than this are masked only where a whole string equals them: inside
+/// longer text they would match ordinary words (a one-letter code would eat every `e`).
+pub const MIN_MASKABLE_LEN: usize = 8;
+/// Shorter secret halves of a token are not masked on their own, for the same reason.
 const MIN_SECRET_PART: usize = 12;
 
 /// A shared, growing set of secret strings.
 #[derive(Clone, Debug, Default)]
-pub struct Secrets(Arc<Mutex<Vec<String>>>);
+pub struct Secrets(Arc<Mutex<Known>>);
+
+#[derive(Debug, Default)]
+struct Known {
+    /// Longest first, so a secret that contains another is masked whole.
+    values: Vec<String>,
+    /// How many secrets were too short to mask inside text.
+    too_short: usize,
+}
 
 impl Secrets {
     /// Remembers `value` as secret. Empty values are ignored (they would match everywhere).
@@ -17,20 +33,34 @@ impl Secrets {
         if value.is_empty() {
             return;
         }
-        let mut values = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !values.iter().any(|known| known == value) {
-            values.push(value.to_owned());
-            // Longest first, so a secret that contains another is masked whole.
-            values.sort_by_key(|known| std::cmp::Reverse(known.len()));
+        let mut known = self.lock();
+        if known.values.iter().any(|secret| secret == value) {
+            return;
+        }
+        if value.chars().count() < MIN_MASKABLE_LEN {
+            known.too_short += 1;
+        }
+        known.values.push(value.to_owned());
+        known
+            .values
+            .sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    }
+
+    /// Remembers a secret the server sent as JSON of any type (a code sent as a number is
+    /// still a code): strings as they are, anything else as its JSON text.
+    pub fn add_json(&self, value: &Value) {
+        match value {
+            Value::String(text) => self.add(text),
+            Value::Null => {}
+            other => self.add(&other.to_string()),
         }
     }
 
     /// Remembers a session token, and its secret half on its own: a server that echoes only
-    /// the part after `<id>-` must not leak it either.
-    pub fn add_session_token(&self, token: &str) {
+    /// the part after `<id>-` must not leak it either. The one place besides the client
+    /// builder that reads the token.
+    pub fn add_session_token(&self, token: &SessionToken) {
+        let token = token.expose();
         self.add(token);
         if let Some((_, secret)) = token.split_once('-')
             && secret.len() >= MIN_SECRET_PART
@@ -39,41 +69,136 @@ impl Secrets {
         }
     }
 
-    /// `text` with every secret replaced by `***`.
-    pub fn redact(&self, text: &str) -> String {
-        let values = self
-            .0
+    /// How many secrets were too short to mask inside text (reports say so).
+    pub fn too_short(&self) -> usize {
+        self.lock().too_short
+    }
+
+    /// `text` with every secret masked: a maskable one wherever it occurs, a short one only
+    /// when it is the whole text.
+    pub fn mask_str(&self, text: &str) -> String {
+        mask_text(&self.lock().values, text)
+    }
+
+    /// Masks every string in `value`; with `keys`, object keys too (a server's body), without
+    /// (our own report, whose keys are field names) only values. Returns whether anything
+    /// changed.
+    pub fn mask_value(&self, value: &mut Value, keys: bool) -> bool {
+        let known = self.lock();
+        mask_in(&known.values, value, keys)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Known> {
+        self.0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        values
-            .iter()
-            .fold(text.to_owned(), |text, secret| text.replace(secret, MASK))
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn mask_text(secrets: &[String], text: &str) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        if secret.chars().count() >= MIN_MASKABLE_LEN {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        } else if out == *secret {
+            out = MASK.to_owned();
+        }
+    }
+    out
+}
+
+fn mask_in(secrets: &[String], value: &mut Value, keys: bool) -> bool {
+    match value {
+        Value::String(text) => {
+            let masked = mask_text(secrets, text);
+            let changed = masked != *text;
+            *text = masked;
+            changed
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            mask_in(secrets, item, keys) | changed
+        }),
+        Value::Object(map) => {
+            let mut changed = false;
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                changed |= mask_in(secrets, &mut item, keys);
+                let key = if keys {
+                    let masked = mask_text(secrets, &key);
+                    changed |= masked != key;
+                    masked
+                } else {
+                    key
+                };
+                map.insert(key, item);
+            }
+            changed
+        }
+        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn masks_every_occurrence_of_every_secret() {
+    fn masks_every_occurrence_of_every_maskable_secret() {
         let secrets = Secrets::default();
-        secrets.add("abc");
-        secrets.add("abcdef");
+        secrets.add("abcdefgh");
+        secrets.add("abcdefghijkl");
         secrets.add("");
-        assert_eq!(secrets.redact("x abcdef y abc z"), "x *** y *** z");
-        assert_eq!(secrets.redact("nothing here"), "nothing here");
+        assert_eq!(
+            secrets.mask_str("x abcdefghijkl y abcdefgh z"),
+            "x *** y *** z"
+        );
+        assert_eq!(secrets.mask_str("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_short_secret_is_masked_only_as_a_whole_value_and_counted() {
+        let secrets = Secrets::default();
+        secrets.add("e");
+        assert_eq!(secrets.too_short(), 1);
+        let mut value = json!({"message": "e", "detail": "the e in here stays"});
+        assert!(secrets.mask_value(&mut value, true));
+        assert_eq!(
+            value,
+            json!({"message": "***", "detail": "the e in here stays"})
+        );
+    }
+
+    #[test]
+    fn keys_are_masked_only_when_asked() {
+        let secrets = Secrets::default();
+        secrets.add("s3cr3t-value");
+        let mut body = json!({"s3cr3t-value": ["a s3cr3t-value"]});
+        let mut report = body.clone();
+        secrets.mask_value(&mut body, true);
+        secrets.mask_value(&mut report, false);
+        assert_eq!(body, json!({"***": ["a ***"]}));
+        assert_eq!(report, json!({"s3cr3t-value": ["a ***"]}));
+    }
+
+    #[test]
+    fn non_string_codes_are_secrets_too() {
+        let secrets = Secrets::default();
+        secrets.add_json(&json!(123456789012_u64));
+        assert_eq!(secrets.mask_str("code 123456789012"), "code ***");
     }
 
     #[test]
     fn the_secret_half_of_a_token_is_masked_alone() {
         let secrets = Secrets::default();
-        secrets.add_session_token("abcdefghij-0123456789abcdefghijkl");
+        secrets.add_session_token(&SessionToken::new("abcdefghij-0123456789abcdefghijkl"));
         assert_eq!(
-            secrets.redact("echo 0123456789abcdefghijkl and abcdefghij-0123456789abcdefghijkl"),
+            secrets.mask_str("echo 0123456789abcdefghijkl and abcdefghij-0123456789abcdefghijkl"),
             "echo *** and ***"
         );
-        secrets.add_session_token("short-x");
-        assert_eq!(secrets.redact("x short"), "x short");
+        secrets.add_session_token(&SessionToken::new("short-x"));
+        assert_eq!(secrets.mask_str("x short"), "x short");
     }
 }

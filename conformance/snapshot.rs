@@ -8,8 +8,12 @@ use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
+use coder_external_auth::Operation;
 use serde_json::Value;
+
+/// Largest accepted snapshot read: a shape is a few hundred bytes.
+pub const MAX_SNAPSHOT_BYTES: u64 = 1024 * 1024;
 
 /// What the comparison found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,18 +100,25 @@ impl SnapshotStore {
     }
 
     /// The accepted snapshot's file name for this operation and variant.
-    pub fn file_name(operation_id: &str, variant: &str) -> String {
-        format!("{operation_id}@{variant}.snap")
+    pub fn file_name(operation: Operation, variant: &str) -> String {
+        format!("{}@{variant}.snap", operation.id())
+    }
+
+    /// The operation and variant a snapshot file name stands for, if it is one.
+    pub fn parse_file_name(name: &str) -> Option<(Operation, &str)> {
+        let (operation, variant) = name.strip_suffix(".snap")?.split_once('@')?;
+        Some((Operation::from_id(operation)?, variant))
     }
 
     /// Compares `shape` with the accepted snapshot (accepting it in accept mode).
     pub fn check(
         &mut self,
-        operation_id: &str,
+        operation: Operation,
         variant: &str,
         shape: &Value,
     ) -> anyhow::Result<SnapshotOutcome> {
-        let file = Self::file_name(operation_id, variant);
+        let operation_id = operation.id();
+        let file = Self::file_name(operation, variant);
         let key = (file.clone(), shape.to_string());
         if let Some(outcome) = self.done.get(&key) {
             return Ok(outcome.clone());
@@ -157,8 +168,8 @@ impl SnapshotStore {
     }
 
     /// Whether an accepted snapshot exists for this operation and variant.
-    pub fn has(dir: &Path, operation_id: &str, variant: &str) -> bool {
-        dir.join(Self::file_name(operation_id, variant)).is_file()
+    pub fn has(dir: &Path, operation: Operation, variant: &str) -> bool {
+        dir.join(Self::file_name(operation, variant)).is_file()
     }
 
     /// Pending `.snap.new` files left in the directory.
@@ -174,10 +185,35 @@ impl SnapshotStore {
     }
 }
 
-/// The snapshot's contents without insta's header, or None when there is no file.
+/// The snapshot's contents without insta's header, or None when there is no file. Only a
+/// regular file of sensible size is read: a FIFO would block forever, a device never end.
 fn read_contents(path: &Path) -> anyhow::Result<Option<String>> {
-    if !path.exists() {
-        return Ok(None);
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read snapshot {}", path.display()));
+        }
+    };
+    if !metadata.is_file() {
+        bail!(
+            "cannot read snapshot {}: not a regular file",
+            path.display()
+        );
+    }
+    if metadata.len() > MAX_SNAPSHOT_BYTES {
+        bail!(
+            "cannot read snapshot {}: {} bytes, over the {MAX_SNAPSHOT_BYTES}-byte limit",
+            path.display(),
+            metadata.len()
+        );
+    }
+    if metadata.len() == 0 {
+        // insta would call it a legacy snapshot and suggest a cargo command; it is just empty.
+        bail!(
+            "cannot read snapshot {}: the file is empty; delete it, or accept the current shape with `conformance check --accept`",
+            path.display()
+        );
     }
     let snapshot = insta::Snapshot::from_file(path)
         .map_err(|err| anyhow::anyhow!("cannot read snapshot {}: {err}", path.display()))?;

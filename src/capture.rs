@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Version};
 
 use crate::client::Client;
+use crate::operation::Operation;
 
 /// Default cap on a recorded body: far above any real answer of these operations.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -16,8 +17,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// One response as it came off the wire.
 #[derive(Clone, Debug)]
 pub struct RawResponse {
-    /// `operation_id` as progenitor names it (snake case).
-    pub operation: &'static str,
+    /// The operation the request was for (`None` only for a request sent outside the spec).
+    pub operation: Option<Operation>,
     pub status: StatusCode,
     pub headers: HeaderMap,
     /// The body, cut at the capture's limit.
@@ -73,7 +74,7 @@ impl Capture {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        operation: &'static str,
+        operation: Option<Operation>,
     ) -> reqwest::Result<reqwest::Response> {
         let Some(record) = &self.record else {
             return http.execute(request).await;
@@ -110,7 +111,12 @@ impl ClientHooks<Capture> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         self.inner()
-            .execute(self.client(), request, info.operation_id)
+            .execute(
+                self.client(),
+                request,
+                // progenitor names the method after the operationId, snake-cased.
+                Operation::from_method(info.operation_id),
+            )
             .await
     }
 }

@@ -59,6 +59,21 @@ impl Operation {
     }
 }
 
+/// Serialised as its `operationId`, as reports and snapshot names spell it.
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Operation::from_id(&id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown operationId {id:?}")))
+    }
+}
+
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -80,5 +95,21 @@ mod tests {
             assert_eq!(Operation::from_method(operation.method()), Some(operation));
             assert_eq!(operation.method(), operation.id().replace('-', "_"));
         }
+    }
+
+    #[test]
+    fn all_is_exactly_the_spec_operations() {
+        let spec: serde_json::Value =
+            serde_json::from_str(include_str!("../openapi/coder-external-auth.json")).unwrap();
+        let mut in_spec: Vec<&str> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        in_spec.sort_unstable();
+        let ours: Vec<&str> = Operation::ALL.iter().map(|op| op.id()).collect();
+        assert_eq!(in_spec, ours);
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use coder_external_auth::capture::Capture;
 use coder_external_auth::types::ExternalAuthDeviceExchange;
-use coder_external_auth::{Client, ClientBuilder, Error};
+use coder_external_auth::{Client, ClientBuilder, Error, Operation};
 use common::{Canned, serve};
 
 const TOKEN: &str = "abcdefghij-0123456789abcdefghijkl";
@@ -165,7 +165,7 @@ async fn capture_keeps_raw_bytes_and_caps_the_body() {
     assert_eq!(recorded.len(), 1);
     assert_eq!(
         recorded[0].operation,
-        "delete_external_auth_user_link_by_id"
+        Some(Operation::DeleteExternalAuthUserLinkById)
     );
     assert_eq!(&recorded[0].body[..], body.as_bytes());
     assert!(!recorded[0].truncated);

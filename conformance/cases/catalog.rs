@@ -1,15 +1,17 @@
 //! Every variant each operation's cases can produce, sorted by operation_id. A variant the
 //! target does not exercise is reported as skipped; `conformance list` prints this table.
 
+use coder_external_auth::Operation;
+
 /// One operation's variants, with what produces each.
 pub struct CatalogEntry {
-    pub operation_id: &'static str,
+    pub operation: Operation,
     pub variants: &'static [(&'static str, &'static str)],
 }
 
 pub const CATALOG: &[CatalogEntry] = &[
     CatalogEntry {
-        operation_id: "delete-external-auth-user-link-by-id",
+        operation: Operation::DeleteExternalAuthUserLinkById,
         variants: &[
             ("deleted", "an allowed DELETE of a linked provider"),
             (
@@ -20,7 +22,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         ],
     },
     CatalogEntry {
-        operation_id: "get-external-auth-by-id",
+        operation: Operation::GetExternalAuthById,
         variants: &[
             (
                 "authenticated",
@@ -46,14 +48,14 @@ pub const CATALOG: &[CatalogEntry] = &[
         ],
     },
     CatalogEntry {
-        operation_id: "get-external-auth-device-by-id",
+        operation: Operation::GetExternalAuthDeviceById,
         variants: &[
             ("device-code", "a provider with the device flow"),
             ("not-supported", "a provider without the device flow (400)"),
         ],
     },
     CatalogEntry {
-        operation_id: "get-user-external-auths",
+        operation: Operation::GetUserExternalAuths,
         variants: &[
             ("empty", "no providers configured"),
             ("malformed-token", "a token that is not <id>-<secret> (401)"),
@@ -67,7 +69,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         ],
     },
     CatalogEntry {
-        operation_id: "post-external-auth-device-by-id",
+        operation: Operation::PostExternalAuthDeviceById,
         variants: &[
             (
                 "approved",
@@ -93,7 +95,7 @@ mod tests {
 
     #[test]
     fn sorted_by_operation_id_then_variant() {
-        let ids: Vec<_> = CATALOG.iter().map(|entry| entry.operation_id).collect();
+        let ids: Vec<_> = CATALOG.iter().map(|entry| entry.operation.id()).collect();
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted);
@@ -101,15 +103,139 @@ mod tests {
             let names: Vec<_> = entry.variants.iter().map(|(name, _)| *name).collect();
             let mut sorted = names.clone();
             sorted.sort();
-            assert_eq!(names, sorted, "{}", entry.operation_id);
+            assert_eq!(names, sorted, "{}", entry.operation);
         }
     }
 
     #[test]
     fn matches_the_spec_operations() {
-        let contract = crate::contract::Contract::load().unwrap();
-        let spec: Vec<_> = contract.operation_ids().collect();
-        let catalog: Vec<_> = CATALOG.iter().map(|entry| entry.operation_id).collect();
+        let contract =
+            crate::contract::Contract::load(coder_external_auth::CoderVersion::NEWEST_KNOWN)
+                .unwrap();
+        let spec: Vec<_> = contract.operations().collect();
+        let catalog: Vec<_> = CATALOG.iter().map(|entry| entry.operation).collect();
         assert_eq!(spec, catalog);
+    }
+
+    /// Every (operation, variant) the plan can produce: fixed by a case, or named from a
+    /// response by `variant_of` for each state a response can be in.
+    fn producible() -> std::collections::BTreeSet<(Operation, String)> {
+        use super::super::{PlanInput, device_flow_cases, mutating_plan, read_only_plan};
+        use serde_json::json;
+
+        let list = json!({
+            "providers": [{"id": "github", "device": true}, {"id": "gitlab", "device": false}],
+            "links": [{"provider_id": "github"}]
+        });
+        let input = PlanInput::from_list(&list, vec!["github".into(), "gitlab".into()]);
+        let flow = device_flow_cases("github", "code");
+        let mut cases = read_only_plan(&input);
+        cases.extend(mutating_plan(&input));
+        cases.extend([
+            flow.start,
+            flow.pending,
+            flow.approved,
+            flow.status_after,
+            flow.list_after,
+        ]);
+        cases.push(super::super::list_case());
+
+        let mut produced = std::collections::BTreeSet::new();
+        for case in &cases {
+            if let Some(variant) = case.variant {
+                produced.insert((case.operation(), variant.to_owned()));
+            }
+        }
+        let responses = [
+            (
+                Operation::GetUserExternalAuths,
+                200,
+                json!({"providers": [{}], "links": [{}]}),
+            ),
+            (
+                Operation::GetUserExternalAuths,
+                200,
+                json!({"providers": [{}], "links": []}),
+            ),
+            (
+                Operation::GetUserExternalAuths,
+                200,
+                json!({"providers": [], "links": []}),
+            ),
+            (
+                Operation::GetExternalAuthById,
+                200,
+                json!({"authenticated": false}),
+            ),
+            (
+                Operation::GetExternalAuthById,
+                200,
+                json!({"authenticated": true, "user": null}),
+            ),
+            (
+                Operation::GetExternalAuthById,
+                200,
+                json!({"authenticated": true, "user": {}, "installations": []}),
+            ),
+            (
+                Operation::GetExternalAuthById,
+                200,
+                json!({"authenticated": true, "user": {}, "installations": [{}]}),
+            ),
+            (
+                Operation::DeleteExternalAuthUserLinkById,
+                200,
+                json!({"token_revoked": true}),
+            ),
+            (
+                Operation::DeleteExternalAuthUserLinkById,
+                200,
+                json!({"token_revoked": false, "token_revocation_error": "x"}),
+            ),
+            (Operation::DeleteExternalAuthUserLinkById, 404, json!({})),
+            (Operation::GetExternalAuthDeviceById, 200, json!({})),
+            (Operation::PostExternalAuthDeviceById, 204, json!(null)),
+        ];
+        for (operation, status, body) in responses {
+            produced.insert((
+                operation,
+                super::super::variant_of(operation, status, Some(&body)),
+            ));
+        }
+        produced
+    }
+
+    #[test]
+    fn the_catalog_is_exactly_what_the_plan_can_produce() {
+        let catalog: std::collections::BTreeSet<(Operation, String)> = CATALOG
+            .iter()
+            .flat_map(|entry| {
+                entry
+                    .variants
+                    .iter()
+                    .map(|(variant, _)| (entry.operation, (*variant).to_owned()))
+            })
+            .collect();
+        let produced = producible();
+        let not_in_catalog: Vec<_> = produced.difference(&catalog).collect();
+        let never_produced: Vec<_> = catalog.difference(&produced).collect();
+        assert!(
+            not_in_catalog.is_empty(),
+            "the plan produces variants the catalog lacks: {not_in_catalog:?}"
+        );
+        assert!(
+            never_produced.is_empty(),
+            "catalog variants nothing produces: {never_produced:?}"
+        );
+    }
+
+    #[test]
+    fn every_accepted_snapshot_names_a_catalog_variant() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        let unreferenced = crate::commands::list::unreferenced(&dir).unwrap();
+        assert!(
+            unreferenced.is_empty(),
+            "snapshots/ holds files no catalog variant names: {unreferenced:?}"
+        );
     }
 }

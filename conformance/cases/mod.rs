@@ -6,8 +6,12 @@ mod catalog;
 mod plan;
 mod variant;
 
+use coder_external_auth::Operation;
+
 pub use catalog::CATALOG;
-pub use plan::{PlanInput, device_flow_cases, list_case, mutating_plan, read_only_plan};
+pub use plan::{
+    MAX_PROVIDERS_CHECKED, PlanInput, device_flow_cases, list_case, mutating_plan, read_only_plan,
+};
 pub use variant::variant_of;
 
 /// Message of every 401 the auth middleware writes for a bad or missing token.
@@ -22,6 +26,18 @@ pub const MALFORMED_TOKEN: &str = "not-a-session-token";
 /// A well-formed token whose key id no deployment has issued.
 pub const UNKNOWN_TOKEN: &str = "cnfrmnc000-0000000000000000000000";
 
+/// Whether `id` is a provider id Coder can have configured (`codersdk.NameValid`: 1 to 32
+/// letters and digits in hyphen-separated runs, not `new` or `create`). Only such ids go
+/// into a request path: anything else (`..`, `%2e`, a newline) is a server's invention.
+pub fn is_valid_provider_id(id: &str) -> bool {
+    (1..=32).contains(&id.len())
+        && id
+            .split('-')
+            .all(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && id != "new"
+        && id != "create"
+}
+
 /// Which token a request carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Credentials {
@@ -35,7 +51,7 @@ pub enum Credentials {
     Unknown,
 }
 
-/// The request a case sends.
+/// The request a case sends; its operation follows from it.
 #[derive(Clone, Debug)]
 pub enum Call {
     List,
@@ -43,6 +59,18 @@ pub enum Call {
     Delete { provider: String },
     GetDevice { provider: String },
     PostDevice { provider: String, body: PostBody },
+}
+
+impl Call {
+    pub fn operation(&self) -> Operation {
+        match self {
+            Call::List => Operation::GetUserExternalAuths,
+            Call::GetById { .. } => Operation::GetExternalAuthById,
+            Call::Delete { .. } => Operation::DeleteExternalAuthUserLinkById,
+            Call::GetDevice { .. } => Operation::GetExternalAuthDeviceById,
+            Call::PostDevice { .. } => Operation::PostExternalAuthDeviceById,
+        }
+    }
 }
 
 /// The body of a POST device.
@@ -82,7 +110,6 @@ pub struct BodyCondition {
 /// One request and its expectations.
 #[derive(Clone, Debug)]
 pub struct Case {
-    pub operation_id: &'static str,
     /// Readable label, unique within the operation: `github`, `no token`, ...
     pub label: String,
     pub credentials: Credentials,
@@ -93,9 +120,8 @@ pub struct Case {
 }
 
 impl Case {
-    pub fn new(operation_id: &'static str, label: impl Into<String>, call: Call) -> Self {
+    pub fn new(label: impl Into<String>, call: Call) -> Self {
         Self {
-            operation_id,
             label: label.into(),
             credentials: Credentials::Session,
             call,
@@ -105,6 +131,11 @@ impl Case {
             },
             variant: None,
         }
+    }
+
+    /// The operation, from the call: the two cannot disagree.
+    pub fn operation(&self) -> Operation {
+        self.call.operation()
     }
 
     /// The snapshot variant is fixed by the case (error cases).
@@ -160,10 +191,10 @@ impl Case {
         self
     }
 
-    /// `operation_id label`.
+    /// `operation label`.
     #[cfg(test)]
     pub fn title(&self) -> String {
-        format!("{} {}", self.operation_id, self.label)
+        format!("{} {}", self.operation(), self.label)
     }
 }
 
@@ -189,4 +220,33 @@ pub fn unauthenticated(case: Case, credentials: Credentials) -> Case {
         .detail(detail)
         .www_authenticate()
         .variant(variant)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_ids_follow_coders_name_rule() {
+        for good in ["github", "azure-devops", "a", "A1-b2-C3", &"x".repeat(32)] {
+            assert!(is_valid_provider_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "%2e%2e",
+            "a/b",
+            "-a",
+            "a-",
+            "a--b",
+            "new",
+            "create",
+            "a\nb",
+            &"x".repeat(33),
+            "é",
+        ] {
+            assert!(!is_valid_provider_id(bad), "{bad:?}");
+        }
+    }
 }

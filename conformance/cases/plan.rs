@@ -3,13 +3,14 @@
 
 use serde_json::Value;
 
-use super::{Call, Case, Credentials, NOT_FOUND, PostBody, UNKNOWN_PROVIDER, unauthenticated};
+use super::{
+    Call, Case, Credentials, NOT_FOUND, PostBody, UNKNOWN_PROVIDER, is_valid_provider_id,
+    unauthenticated,
+};
 
-const LIST: &str = "get-user-external-auths";
-const BY_ID: &str = "get-external-auth-by-id";
-const DELETE: &str = "delete-external-auth-user-link-by-id";
-const GET_DEVICE: &str = "get-external-auth-device-by-id";
-const POST_DEVICE: &str = "post-external-auth-device-by-id";
+/// Most providers checked one by one: a real deployment has a handful, and a list of
+/// thousands must not become thousands of requests. The report says when it cut.
+pub const MAX_PROVIDERS_CHECKED: usize = 100;
 
 /// A device code the provider never issued: the exchange must be refused.
 const UNKNOWN_DEVICE_CODE: &str = "conformance-unknown-device-code";
@@ -23,9 +24,12 @@ pub struct ProviderInfo {
 }
 
 /// What the plan needs to know about the target.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PlanInput {
+    /// The listed providers whose ids can be requested, at most [`MAX_PROVIDERS_CHECKED`].
     pub providers: Vec<ProviderInfo>,
+    /// How many providers the list named, valid or not.
+    pub listed: usize,
     /// Providers whose link may be deleted.
     pub allow_delete: Vec<String>,
 }
@@ -39,21 +43,26 @@ impl PlanInput {
             .flatten()
             .filter_map(|link| link["provider_id"].as_str())
             .collect();
+        let listed = list["providers"].as_array().map_or(0, Vec::len);
         let providers = list["providers"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|provider| {
-                let id = provider["id"].as_str()?;
+                let id = provider["id"]
+                    .as_str()
+                    .filter(|id| is_valid_provider_id(id))?;
                 Some(ProviderInfo {
                     id: id.to_owned(),
                     device: provider["device"].as_bool().unwrap_or(false),
                     linked: linked.contains(&id),
                 })
             })
+            .take(MAX_PROVIDERS_CHECKED)
             .collect();
         Self {
             providers,
+            listed,
             allow_delete,
         }
     }
@@ -67,59 +76,56 @@ impl PlanInput {
     }
 }
 
-/// A list of cases to run, in phases: each phase's cases are independent of each other.
-pub type Plan = Vec<Vec<Case>>;
-
 /// The list itself: every other case depends on what it returns.
 pub fn list_case() -> Case {
-    Case::new(LIST, "list", Call::List)
+    Case::new("list", Call::List).body_condition(
+        "every provider id is a name Coder accepts (1 to 32 letters and digits in \
+         hyphen-separated runs)",
+        |body, _| {
+            body["providers"].as_array().is_none_or(|providers| {
+                providers
+                    .iter()
+                    .all(|provider| provider["id"].as_str().is_some_and(is_valid_provider_id))
+            })
+        },
+        "",
+    )
 }
 
-/// Read-only cases, in two phases: those that need nothing, and those built from the list.
-pub fn read_only_plan(input: &PlanInput) -> Plan {
+/// Read-only cases, independent of each other: they may all run at once once the list has
+/// answered (those that need nothing from it first).
+pub fn read_only_plan(input: &PlanInput) -> Vec<Case> {
     let unknown_provider = || Call::GetById {
         provider: UNKNOWN_PROVIDER.to_owned(),
     };
-    let independent = vec![
+    let mut cases = vec![
+        unauthenticated(Case::new("no token", Call::List), Credentials::Missing),
         unauthenticated(
-            Case::new(LIST, "no token", Call::List),
-            Credentials::Missing,
-        ),
-        unauthenticated(
-            Case::new(LIST, "malformed token", Call::List),
+            Case::new("malformed token", Call::List),
             Credentials::Malformed,
         ),
-        unauthenticated(
-            Case::new(LIST, "unknown token", Call::List),
-            Credentials::Unknown,
-        ),
-        Case::new(BY_ID, "unknown provider", unknown_provider())
+        unauthenticated(Case::new("unknown token", Call::List), Credentials::Unknown),
+        Case::new("unknown provider", unknown_provider())
             .status(404)
             .message(NOT_FOUND)
             .variant("unknown-provider"),
         unauthenticated(
-            Case::new(BY_ID, "unknown provider, no token", unknown_provider()),
+            Case::new("unknown provider, no token", unknown_provider()),
             Credentials::Missing,
         ),
     ];
 
-    let mut from_list: Vec<Case> = input
-        .providers
-        .iter()
-        .map(|provider| {
-            Case::new(
-                BY_ID,
-                &provider.id,
-                Call::GetById {
-                    provider: provider.id.clone(),
-                },
-            )
-        })
-        .collect();
+    cases.extend(input.providers.iter().map(|provider| {
+        Case::new(
+            &provider.id,
+            Call::GetById {
+                provider: provider.id.clone(),
+            },
+        )
+    }));
     if let Some(first) = input.providers.first() {
-        from_list.push(
+        cases.push(
             Case::new(
-                POST_DEVICE,
                 format!("{} empty body", first.id),
                 Call::PostDevice {
                     provider: first.id.clone(),
@@ -133,9 +139,8 @@ pub fn read_only_plan(input: &PlanInput) -> Plan {
         );
     }
     if let Some(device) = input.device_provider() {
-        from_list.push(
+        cases.push(
             Case::new(
-                GET_DEVICE,
                 &device.id,
                 Call::GetDevice {
                     provider: device.id.clone(),
@@ -143,9 +148,8 @@ pub fn read_only_plan(input: &PlanInput) -> Plan {
             )
             .variant("device-code"),
         );
-        from_list.push(
+        cases.push(
             Case::new(
-                POST_DEVICE,
                 format!("{} unknown code", device.id),
                 Call::PostDevice {
                     provider: device.id.clone(),
@@ -158,9 +162,8 @@ pub fn read_only_plan(input: &PlanInput) -> Plan {
         );
     }
     if let Some(plain) = input.non_device_provider() {
-        from_list.push(
+        cases.push(
             Case::new(
-                GET_DEVICE,
                 &plain.id,
                 Call::GetDevice {
                     provider: plain.id.clone(),
@@ -170,9 +173,8 @@ pub fn read_only_plan(input: &PlanInput) -> Plan {
             .message("Git auth device flow not supported.")
             .variant("not-supported"),
         );
-        from_list.push(
+        cases.push(
             Case::new(
-                POST_DEVICE,
                 format!("{} not supported", plain.id),
                 Call::PostDevice {
                     provider: plain.id.clone(),
@@ -184,7 +186,7 @@ pub fn read_only_plan(input: &PlanInput) -> Plan {
             .variant("not-supported"),
         );
     }
-    vec![independent, from_list]
+    cases
 }
 
 /// Cases that change the target, one at a time: each allowed DELETE, then the same DELETE
@@ -199,14 +201,14 @@ pub fn mutating_plan(input: &PlanInput) -> Vec<Case> {
         let call = || Call::Delete {
             provider: provider.id.clone(),
         };
-        let first = Case::new(DELETE, &provider.id, call());
+        let first = Case::new(&provider.id, call());
         cases.push(if provider.linked {
             first
         } else {
             first.status(404).message(NOT_FOUND).variant("no-link")
         });
         cases.push(
-            Case::new(DELETE, format!("{} again", provider.id), call())
+            Case::new(format!("{} again", provider.id), call())
                 .status(404)
                 .message(NOT_FOUND)
                 .variant("no-link"),
@@ -220,7 +222,6 @@ pub fn mutating_plan(input: &PlanInput) -> Vec<Case> {
 pub fn device_flow_cases(provider: &str, device_code: &str) -> DeviceFlowCases {
     let post = |label: &str| {
         Case::new(
-            POST_DEVICE,
             format!("{provider} {label}"),
             Call::PostDevice {
                 provider: provider.to_owned(),
@@ -230,7 +231,6 @@ pub fn device_flow_cases(provider: &str, device_code: &str) -> DeviceFlowCases {
     };
     DeviceFlowCases {
         start: Case::new(
-            GET_DEVICE,
             format!("{provider} device flow"),
             Call::GetDevice {
                 provider: provider.to_owned(),
@@ -244,7 +244,6 @@ pub fn device_flow_cases(provider: &str, device_code: &str) -> DeviceFlowCases {
             .variant("pending"),
         approved: post("approved").status(204).variant("approved"),
         status_after: Case::new(
-            BY_ID,
             format!("{provider} after device flow"),
             Call::GetById {
                 provider: provider.to_owned(),
@@ -255,20 +254,16 @@ pub fn device_flow_cases(provider: &str, device_code: &str) -> DeviceFlowCases {
             |body, _| body["authenticated"] == Value::Bool(true),
             "",
         ),
-        list_after: Case::new(
-            LIST,
-            format!("after device flow for {provider}"),
-            Call::List,
-        )
-        .body_condition(
-            "links include the provider after the device flow",
-            |body, provider| {
-                body["links"]
-                    .as_array()
-                    .is_some_and(|links| links.iter().any(|link| link["provider_id"] == provider))
-            },
-            provider,
-        ),
+        list_after: Case::new(format!("after device flow for {provider}"), Call::List)
+            .body_condition(
+                "links include the provider after the device flow",
+                |body, provider| {
+                    body["links"].as_array().is_some_and(|links| {
+                        links.iter().any(|link| link["provider_id"] == provider)
+                    })
+                },
+                provider,
+            ),
     }
 }
 
@@ -297,7 +292,7 @@ mod tests {
     #[test]
     fn read_only_plan_covers_every_provider_and_both_device_kinds() {
         let plan = read_only_plan(&input(&[]));
-        let titles: Vec<String> = plan.iter().flatten().map(Case::title).collect();
+        let titles: Vec<String> = plan.iter().map(Case::title).collect();
         for expected in [
             "get-external-auth-by-id github",
             "get-external-auth-by-id gitlab",

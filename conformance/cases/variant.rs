@@ -1,10 +1,11 @@
 //! The variant of a response whose case does not fix one: named from the response's state
 //! (linked, with user, ...), never from deployment data such as ids, hosts or times.
 
+use coder_external_auth::Operation;
 use serde_json::Value;
 
-/// The variant for a response of `operation_id` with this status and body.
-pub fn variant_of(operation_id: &str, status: u16, body: Option<&Value>) -> String {
+/// The variant for a response of `operation` with this status and body.
+pub fn variant_of(operation: Operation, status: u16, body: Option<&Value>) -> String {
     let body = body.unwrap_or(&Value::Null);
     let non_empty = |key: &str| {
         body.get(key)
@@ -12,12 +13,12 @@ pub fn variant_of(operation_id: &str, status: u16, body: Option<&Value>) -> Stri
             .is_some_and(|a| !a.is_empty())
     };
     let truthy = |key: &str| body.get(key).and_then(Value::as_bool) == Some(true);
-    let variant = match (operation_id, status) {
-        ("get-user-external-auths", 200) if non_empty("links") => "providers-and-links",
-        ("get-user-external-auths", 200) if non_empty("providers") => "providers-only",
-        ("get-user-external-auths", 200) => "empty",
-        ("get-external-auth-by-id", 200) if !truthy("authenticated") => "not-authenticated",
-        ("get-external-auth-by-id", 200) => {
+    let variant = match (operation, status) {
+        (Operation::GetUserExternalAuths, 200) if non_empty("links") => "providers-and-links",
+        (Operation::GetUserExternalAuths, 200) if non_empty("providers") => "providers-only",
+        (Operation::GetUserExternalAuths, 200) => "empty",
+        (Operation::GetExternalAuthById, 200) if !truthy("authenticated") => "not-authenticated",
+        (Operation::GetExternalAuthById, 200) => {
             let user = body.get("user").is_some_and(|user| !user.is_null());
             match (user, non_empty("installations")) {
                 (true, true) => "authenticated-with-user-and-installations",
@@ -25,15 +26,15 @@ pub fn variant_of(operation_id: &str, status: u16, body: Option<&Value>) -> Stri
                 (false, _) => "authenticated",
             }
         }
-        ("delete-external-auth-user-link-by-id", 200)
+        (Operation::DeleteExternalAuthUserLinkById, 200)
             if body.get("token_revocation_error").is_some() =>
         {
             "deleted-with-revocation-error"
         }
-        ("delete-external-auth-user-link-by-id", 200) => "deleted",
-        ("delete-external-auth-user-link-by-id", 404) => "no-link",
-        ("get-external-auth-device-by-id", 200) => "device-code",
-        ("post-external-auth-device-by-id", 204) => "approved",
+        (Operation::DeleteExternalAuthUserLinkById, 200) => "deleted",
+        (Operation::DeleteExternalAuthUserLinkById, 404) => "no-link",
+        (Operation::GetExternalAuthDeviceById, 200) => "device-code",
+        (Operation::PostExternalAuthDeviceById, 204) => "approved",
         _ => return format!("status-{status}"),
     };
     variant.to_owned()
@@ -46,7 +47,7 @@ mod tests {
 
     #[test]
     fn by_id_variants_follow_the_response_state() {
-        let op = "get-external-auth-by-id";
+        let op = Operation::GetExternalAuthById;
         let unlinked = json!({"authenticated": false, "user": null, "installations": []});
         let linked = json!({"authenticated": true, "user": null, "installations": []});
         let with_user = json!({"authenticated": true, "user": {"id": 1}, "installations": []});
@@ -65,7 +66,7 @@ mod tests {
 
     #[test]
     fn list_and_delete_variants() {
-        let list = "get-user-external-auths";
+        let list = Operation::GetUserExternalAuths;
         assert_eq!(
             variant_of(list, 200, Some(&json!({"providers": [], "links": []}))),
             "empty"
@@ -74,7 +75,7 @@ mod tests {
             variant_of(list, 200, Some(&json!({"providers": [{}], "links": []}))),
             "providers-only"
         );
-        let delete = "delete-external-auth-user-link-by-id";
+        let delete = Operation::DeleteExternalAuthUserLinkById;
         assert_eq!(
             variant_of(
                 delete,

@@ -1,23 +1,30 @@
-//! `conformance check`: run every case against the target, judge it, compare shapes, report.
+//! `conformance check`: turns the flags into checked run options (every error names its
+//! flag), runs every case against the target, judges each, compares shapes and reports.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use coder_external_auth::SessionToken;
+use anyhow::{Context, anyhow, bail};
+use coder_external_auth::{BuildError, CoderVersion};
 
 use crate::cases::CATALOG;
-use crate::checks::judge;
+use crate::checks::{CheckKind, CheckResult, judge};
 use crate::cli::CheckArgs;
 use crate::contract::Contract;
 use crate::exit::Exit;
-use crate::report::{self, CaseReport, RunReport, SnapshotReport, Verdict};
-use crate::runner::{RunOptions, Runner};
-use crate::secrets::Secrets;
-use crate::snapshot::{Mode, SnapshotOutcome, SnapshotStore};
+use crate::observation::Observation;
+use crate::report::{self, CaseReport, RunReport, Sinks, SnapshotReport};
+use crate::runner::{Note, RunError, RunOptions, Runner};
+use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
+use crate::snapshot::{Mode, SnapshotStore};
 use crate::target::Target;
 use crate::tty;
+
+/// Longest `--timeout`, in seconds.
+pub const MAX_TIMEOUT_SECS: f64 = 3600.0;
+/// Longest `--device-flow-deadline`, in seconds.
+pub const MAX_DEVICE_FLOW_DEADLINE_SECS: u64 = 3600;
 
 /// Runs `check`. Errors mean the tool could not run (exit 2); reports are still written.
 pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::Result<Exit> {
@@ -26,41 +33,48 @@ pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::
     if let Some(token) = &args.token {
         secrets.add_session_token(token);
     }
-    let target_name = args
-        .url
-        .clone()
-        .unwrap_or_else(|| "embedded imitation".to_owned());
-    match run_cases(&args, &snapshot_dir, mode, &secrets, started).await {
-        Ok(report) => {
-            deliver(&report, &args, &secrets)?;
-            Ok(report.exit())
-        }
+    let sinks = Sinks {
+        json: args.json.as_deref(),
+        junit: args.junit.as_deref(),
+    };
+    let report = match run_cases(&args, &snapshot_dir, mode, &secrets, started).await {
+        Ok(report) => report,
         Err(err) => {
             // Nothing lost: CI still gets a report that says why nothing ran.
-            let mut report = RunReport::new(
-                target_name,
+            let reason = format!("{err:#}");
+            let report = RunReport::could_not_run(
+                target_name(&args),
                 snapshot_dir.display().to_string(),
-                Vec::new(),
-                vec![format!("could not run: {err:#}")],
-                started.elapsed().as_secs_f64() * 1000.0,
-                0,
+                reason.clone(),
+                elapsed_ms(started),
             );
-            report.exit_code = Exit::CouldNotRun as u8;
-            let _ = write_files(&report, &args, &secrets);
-            Err(anyhow::anyhow!(secrets.redact(&format!("{err:#}"))))
+            let _ = report::deliver(&report, &secrets, sinks, false);
+            return Err(anyhow!(secrets.mask_str(&reason)));
         }
-    }
+    };
+    report::deliver(&report, &secrets, sinks, true)?;
+    Ok(report.exit())
 }
 
 async fn run_cases(
     args: &CheckArgs,
-    snapshot_dir: &std::path::Path,
+    snapshot_dir: &Path,
     mode: Mode,
     secrets: &Secrets,
     started: Instant,
 ) -> anyhow::Result<RunReport> {
+    let mut report_paths = Vec::new();
+    if let Some(path) = &args.json {
+        report_paths.push(("--json", path.as_path()));
+    }
+    if let Some(path) = &args.junit {
+        report_paths.push(("--junit", path.as_path()));
+    }
+    report::check_distinct(&report_paths)?;
+    // Which release's contract applies is decided here, once.
+    let release = CoderVersion::NEWEST_KNOWN;
     let options = run_options(args)?;
-    let contract = Contract::load()?;
+    let contract = Contract::load(release)?;
     let mut store = SnapshotStore::open(snapshot_dir, mode)?;
     let target = match &args.url {
         Some(url) => {
@@ -73,74 +87,101 @@ async fn run_cases(
                      (it is never printed to stdout or stderr)"
                 );
             }
-            Target::live(url.clone(), SessionToken::new(token.clone()))
+            Target::live(url.clone(), token.clone())
         }
         None => Target::imitation().await?,
     };
-    secrets.add_session_token(target.token.expose());
+    secrets.add_session_token(&target.token);
     let description = target.describe();
 
-    let runner = Arc::new(Runner::new(&target, options, secrets.clone())?);
-    let output = runner.run().await;
+    let runner = Runner::new(&target, options, secrets.clone()).map_err(blame_flag);
+    let output = match runner {
+        Ok(runner) => Arc::new(runner)
+            .run()
+            .await
+            .map_err(|err| explain(err, args.ca_cert.is_some())),
+        Err(err) => Err(err),
+    };
     target.shutdown().await;
     let output = output?;
 
     let mut cases = Vec::new();
     for observation in &output.observations {
-        let judged = judge(observation, &contract);
-        let failed = judged.failed();
-        let snapshot = match &judged.shape {
-            // A broken response is never accepted as the new normal.
-            Some(_) if failed && mode == Mode::Accept => None,
-            Some(shape) => Some((
-                SnapshotStore::file_name(observation.case.operation_id, &judged.variant),
-                store.check(
-                    observation.case.operation_id,
-                    &judged.variant,
-                    &redacted(shape, secrets)?,
-                )?,
-            )),
-            None => None,
-        };
-        let verdict = match (&snapshot, failed) {
-            (_, true) => Verdict::Failure,
-            (None, false) => Verdict::Fresh,
-            (Some((_, outcome)), false) => match outcome {
-                SnapshotOutcome::Fresh => Verdict::Fresh,
-                SnapshotOutcome::Stale { .. } => Verdict::Stale,
-                SnapshotOutcome::New => Verdict::New,
-                SnapshotOutcome::Accepted { .. } => Verdict::Accepted,
-            },
-        };
-        cases.push(CaseReport {
-            operation_id: observation.case.operation_id.to_owned(),
-            label: observation.case.label.clone(),
-            variant: judged.variant.clone(),
-            verdict,
-            status: observation.raw.as_ref().map(|raw| raw.status.as_u16()),
-            elapsed_ms: observation.elapsed.as_secs_f64() * 1000.0,
-            checks: judged.checks,
-            drift: judged.drift,
-            snapshot: snapshot.map(|(file, outcome)| snapshot_report(file, outcome)),
-            reason: None,
-        });
+        cases.push(judge_case(
+            observation,
+            &contract,
+            &mut store,
+            mode,
+            secrets,
+        )?);
     }
     cases.extend(skipped_variants(&cases, snapshot_dir));
+    let mut notes: Vec<String> = output.notes.iter().map(note_text).collect();
+    if secrets.too_short() > 0 {
+        notes.push(format!(
+            "{} secret(s) from the server are shorter than {MIN_MASKABLE_LEN} characters: \
+             masked only where a whole value equals them, since inside text they would \
+             match ordinary words",
+            secrets.too_short()
+        ));
+    }
     Ok(RunReport::new(
         description,
+        contract.release().to_string(),
         snapshot_dir.display().to_string(),
         cases,
-        output.notes,
-        started.elapsed().as_secs_f64() * 1000.0,
+        notes,
+        elapsed_ms(started),
         store.pending(),
     ))
 }
 
+/// Judges one observation and compares its shape, secrets masked in the shape's data.
+fn judge_case(
+    observation: &Observation,
+    contract: &Contract,
+    store: &mut SnapshotStore,
+    mode: Mode,
+    secrets: &Secrets,
+) -> anyhow::Result<CaseReport> {
+    let mut judged = judge(observation, contract);
+    let mut shape = judged.shape.take();
+    if let Some(shape) = &mut shape
+        && secrets.mask_value(shape, true)
+    {
+        judged.checks.push(CheckResult::new(
+            CheckKind::Contract,
+            vec![
+                "the response carries a secret (the session token, a device or a user code); \
+                 it is masked in this report"
+                    .to_owned(),
+            ],
+        ));
+    }
+    let operation = observation.case.operation();
+    let snapshot = match shape {
+        // A broken response is never accepted as the new normal.
+        Some(_) if judged.failed() && mode == Mode::Accept => None,
+        Some(shape) => Some(SnapshotReport::new(
+            SnapshotStore::file_name(operation, &judged.variant),
+            store.check(operation, &judged.variant, &shape)?,
+        )),
+        None => None,
+    };
+    Ok(CaseReport::judged(observation, judged, snapshot))
+}
+
 fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_SECS) {
         bail!(
-            "--timeout {}: give a number of seconds between 0 and 3600",
+            "--timeout {}: give a number of seconds between 0 and {MAX_TIMEOUT_SECS}",
             args.timeout
+        );
+    }
+    if args.device_flow_deadline > MAX_DEVICE_FLOW_DEADLINE_SECS {
+        bail!(
+            "--device-flow-deadline {}: give at most {MAX_DEVICE_FLOW_DEADLINE_SECS} seconds",
+            args.device_flow_deadline
         );
     }
     let ca_pem = args
@@ -160,73 +201,97 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
     })
 }
 
-/// The shape with any secret masked: kept contract strings come from the server.
-fn redacted(shape: &serde_json::Value, secrets: &Secrets) -> anyhow::Result<serde_json::Value> {
-    Ok(serde_json::from_str(&secrets.redact(&shape.to_string()))?)
+/// Names the flag that holds the value a client could not be built from.
+fn blame_flag(err: BuildError) -> anyhow::Error {
+    let flag = match &err {
+        BuildError::InvalidToken => "--token",
+        BuildError::InvalidBaseUrl { .. } | BuildError::TlsDisabled { .. } => "--url",
+        BuildError::InvalidCertificate(_) => "--ca-cert",
+        BuildError::Http(_) => return err.into(),
+    };
+    anyhow::Error::new(err).context(flag)
 }
 
-fn snapshot_report(file: String, outcome: SnapshotOutcome) -> SnapshotReport {
-    let (name, diff) = match outcome {
-        SnapshotOutcome::Fresh => ("fresh", None),
-        SnapshotOutcome::Stale { diff } => ("stale", Some(diff)),
-        SnapshotOutcome::New => ("new", None),
-        SnapshotOutcome::Accepted { changed: true } => ("accepted (changed)", None),
-        SnapshotOutcome::Accepted { changed: false } => ("accepted (unchanged)", None),
-    };
-    SnapshotReport {
-        file,
-        outcome: name,
-        diff,
+/// Why the run could not go ahead, with the flag that changes it.
+fn explain(err: RunError, ca_given: bool) -> anyhow::Error {
+    match err {
+        RunError::Unreachable { error, certificate } => {
+            let hint = match (certificate, ca_given) {
+                (false, _) => "",
+                (true, false) => {
+                    "; if a private CA issued the target's certificate, pass it with --ca-cert PEM"
+                }
+                (true, true) => "; the CA given with --ca-cert did not vouch for it either",
+            };
+            anyhow!("cannot reach the target: {error}{hint}")
+        }
+        RunError::NotListed { wanted, listed } => anyhow!(
+            "--allow-delete {wanted}: the target lists no such provider (it lists: {})",
+            if listed.is_empty() {
+                "none".to_owned()
+            } else {
+                listed.join(", ")
+            }
+        ),
+        RunError::NoAnswer => anyhow!("the target answered no request"),
+    }
+}
+
+/// What a note says, with the flag that would change it.
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::DeleteNotAllowed => {
+            "DELETE not run: name a provider with --allow-delete to run it".to_owned()
+        }
+        Note::DeviceFlowNotRequested => {
+            "device flow not run: pass --device-flow to run it".to_owned()
+        }
+        Note::NoDeviceProvider => {
+            "device flow not run: the target lists no device provider".to_owned()
+        }
+        Note::ProvidersNotChecked { listed, checked } => format!(
+            "the list names {listed} providers; {checked} were checked one by one (at most \
+             {} are, and only ids Coder accepts)",
+            crate::cases::MAX_PROVIDERS_CHECKED
+        ),
     }
 }
 
 /// A catalog variant this target did not exercise is skipped, not failed.
-fn skipped_variants(cases: &[CaseReport], snapshot_dir: &std::path::Path) -> Vec<CaseReport> {
+fn skipped_variants(cases: &[CaseReport], snapshot_dir: &Path) -> Vec<CaseReport> {
     let mut skipped = Vec::new();
     for entry in CATALOG {
         for (variant, produced_by) in entry.variants {
             let seen = cases
                 .iter()
-                .any(|case| case.operation_id == entry.operation_id && case.variant == *variant);
+                .any(|case| case.operation_id == entry.operation && case.variant == *variant);
             if seen {
                 continue;
             }
-            let accepted = SnapshotStore::has(snapshot_dir, entry.operation_id, variant);
-            skipped.push(CaseReport {
-                operation_id: entry.operation_id.to_owned(),
-                label: "-".to_owned(),
-                variant: (*variant).to_owned(),
-                verdict: Verdict::Skipped,
-                status: None,
-                elapsed_ms: 0.0,
-                checks: Vec::new(),
-                drift: Vec::new(),
-                snapshot: None,
-                reason: Some(format!(
+            let accepted = SnapshotStore::has(snapshot_dir, entry.operation, variant);
+            skipped.push(CaseReport::skipped(
+                entry.operation,
+                variant,
+                format!(
                     "not exercised by this target ({produced_by}){}",
                     if accepted {
                         ""
                     } else {
                         "; no accepted snapshot"
                     }
-                )),
-            });
+                ),
+            ));
         }
     }
     skipped
 }
 
-fn deliver(report: &RunReport, args: &CheckArgs, secrets: &Secrets) -> anyhow::Result<()> {
-    eprint!("{}", secrets.redact(&report::render_human(report)));
-    write_files(report, args, secrets)
+fn target_name(args: &CheckArgs) -> String {
+    args.url
+        .clone()
+        .unwrap_or_else(|| "embedded imitation".to_owned())
 }
 
-fn write_files(report: &RunReport, args: &CheckArgs, secrets: &Secrets) -> anyhow::Result<()> {
-    if let Some(path) = &args.json {
-        report::write_json(report, path, secrets)?;
-    }
-    if let Some(path) = &args.junit {
-        report::write_junit(report, path, secrets)?;
-    }
-    Ok(())
+fn elapsed_ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
 }

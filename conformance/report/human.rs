@@ -1,6 +1,7 @@
 //! The Cargo-like report for people: a right-aligned status word per case, the findings and
 //! diffs under it, a summary line, and the command to run next.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::{RunReport, Verdict};
@@ -10,19 +11,25 @@ const INDENT: &str = "             ";
 /// Renders the whole report (the caller redacts and prints it to stderr).
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:>12} {}", "Checking", report.target);
+    let _ = writeln!(
+        out,
+        "{:>12} {} against the contract of Coder {}",
+        "Checking",
+        printable(&report.target),
+        printable(&report.contract)
+    );
     for case in &report.cases {
         let _ = write!(
             out,
             "{:>12} {} {} [{}]",
             case.verdict.word(),
             case.operation_id,
-            case.label,
-            case.variant
+            printable(&case.label),
+            printable(&case.variant)
         );
         match (&case.reason, case.verdict) {
             (Some(reason), _) => {
-                let _ = write!(out, ": {reason}");
+                let _ = write!(out, ": {}", printable(reason));
             }
             (None, Verdict::Skipped) => {}
             (None, _) => {
@@ -31,17 +38,19 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push('\n');
         for finding in case.failures() {
-            let _ = writeln!(out, "{INDENT}{finding}");
+            let _ = writeln!(out, "{INDENT}{}", printable(&finding));
         }
-        if let Some(diff) = case.snapshot.as_ref().and_then(|s| s.diff.as_ref()) {
-            let _ = writeln!(out, "{INDENT}{}", case.snapshot.as_ref().unwrap().file);
+        if let Some(snapshot) = &case.snapshot
+            && let Some(diff) = &snapshot.diff
+        {
+            let _ = writeln!(out, "{INDENT}{}", printable(&snapshot.file));
             for line in diff.lines() {
-                let _ = writeln!(out, "{INDENT}{line}");
+                let _ = writeln!(out, "{INDENT}{}", printable(line));
             }
         }
     }
     for note in &report.notes {
-        let _ = writeln!(out, "{:>12} {note}", "Note");
+        let _ = writeln!(out, "{:>12} {}", "Note", printable(note));
     }
     let s = &report.summary;
     let _ = writeln!(
@@ -85,4 +94,37 @@ fn next_step(report: &RunReport) -> Option<String> {
         "accept the observed shapes with `conformance check --accept` once you have read the diffs"
             .to_owned()
     })
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`): a server-chosen id or message
+/// can neither start a forged report line nor send escape sequences to the terminal.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("github"), "github");
+        assert_eq!(
+            printable("x\n       Fresh forged\u{1b}[31m"),
+            "x\\n       Fresh forged\\u{1b}[31m"
+        );
+    }
 }

@@ -1,22 +1,18 @@
 //! The JUnit XML report: one test suite per operation, one test case per case. Stale and new
 //! shapes are failures too, so a CI system shows them.
 
+use coder_external_auth::Operation;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{RunReport, Verdict};
 
 pub fn render(report: &RunReport) -> anyhow::Result<String> {
     let mut junit = Report::new("conformance");
-    let mut operations: Vec<&str> = report
-        .cases
-        .iter()
-        .map(|c| c.operation_id.as_str())
-        .collect();
-    operations.dedup();
+    let mut operations: Vec<Operation> = report.cases.iter().map(|c| c.operation_id).collect();
     operations.sort();
     operations.dedup();
     for operation in operations {
-        let mut suite = TestSuite::new(operation);
+        let mut suite = TestSuite::new(operation.id());
         for case in report
             .cases
             .iter()
@@ -27,7 +23,7 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
                 Verdict::Skipped => {
                     let mut status = TestCaseStatus::skipped();
                     if let Some(reason) = &case.reason {
-                        status.set_message(reason.as_str());
+                        status.set_message(xml_text(reason));
                     }
                     status
                 }
@@ -46,8 +42,9 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
                     format!("no accepted shape for variant {}", case.variant),
                 ),
             };
-            let mut test = TestCase::new(format!("{} [{}]", case.label, case.variant), status);
-            test.set_classname(operation);
+            let name = xml_text(&format!("{} [{}]", case.label, case.variant));
+            let mut test = TestCase::new(name, status);
+            test.set_classname(operation.id());
             test.set_time(std::time::Duration::from_secs_f64(case.elapsed_ms / 1000.0));
             suite.add_test_case(test);
         }
@@ -57,10 +54,23 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
 }
 
 fn failure(kind: &str, message: String) -> TestCaseStatus {
+    let message = xml_text(&message);
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
     let first = message.lines().next().unwrap_or(kind).to_owned();
     status.set_message(first);
     status.set_type(kind);
     status.set_description(message);
     status
+}
+
+/// `text` without the characters XML 1.0 cannot carry even escaped (C0 controls other than
+/// tab, newline and carriage return): they are written as `\u{..}` so the file stays XML.
+fn xml_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }

@@ -1,22 +1,26 @@
-//! The run's results as one serialisable model, and its three renderings: the human report
-//! (stderr), JSON and JUnit. Every rendering passes through the secrets filter at the sink.
+//! The run's results as one serialisable model: each case's verdict from its judgement and
+//! snapshot outcome, the summary and the exit status; and its three renderings, the human
+//! report (stderr), JSON and JUnit. Secrets are masked in the model before any rendering.
 
 mod human;
 mod junit;
+mod output;
 
 use std::path::Path;
 
-use anyhow::Context;
-use serde::Serialize;
+use coder_external_auth::Operation;
+use serde::{Deserialize, Serialize};
 
-use crate::checks::CheckResult;
+use crate::checks::{CheckResult, Judged};
 use crate::exit::Exit;
+use crate::observation::Observation;
 use crate::secrets::Secrets;
+use crate::snapshot::SnapshotOutcome;
 
-pub use human::render as render_human;
+pub use output::check_distinct;
 
 /// A case's final word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Fresh,
@@ -41,35 +45,117 @@ impl Verdict {
     }
 }
 
+/// How the comparison with the accepted snapshot went, as reports name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotStatus {
+    #[serde(rename = "fresh")]
+    Fresh,
+    #[serde(rename = "stale")]
+    Stale,
+    #[serde(rename = "new")]
+    New,
+    #[serde(rename = "accepted (changed)")]
+    AcceptedChanged,
+    #[serde(rename = "accepted (unchanged)")]
+    AcceptedUnchanged,
+}
+
 /// The snapshot a case was compared with.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SnapshotReport {
     pub file: String,
-    pub outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: SnapshotStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
 }
 
+impl SnapshotReport {
+    pub fn new(file: String, outcome: SnapshotOutcome) -> Self {
+        let (outcome, diff) = match outcome {
+            SnapshotOutcome::Fresh => (SnapshotStatus::Fresh, None),
+            SnapshotOutcome::Stale { diff } => (SnapshotStatus::Stale, Some(diff)),
+            SnapshotOutcome::New => (SnapshotStatus::New, None),
+            SnapshotOutcome::Accepted { changed: true } => (SnapshotStatus::AcceptedChanged, None),
+            SnapshotOutcome::Accepted { changed: false } => {
+                (SnapshotStatus::AcceptedUnchanged, None)
+            }
+        };
+        Self {
+            file,
+            outcome,
+            diff,
+        }
+    }
+}
+
 /// One case.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
-    pub operation_id: String,
+    pub operation_id: Operation,
     pub label: String,
     pub variant: String,
     pub verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub elapsed_ms: f64,
     pub checks: Vec<CheckResult>,
     pub drift: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotReport>,
     /// Why a skipped case did not run.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 impl CaseReport {
+    /// A case that ran: failed checks decide first, then the snapshot comparison.
+    pub fn judged(
+        observation: &Observation,
+        judged: Judged,
+        snapshot: Option<SnapshotReport>,
+    ) -> Self {
+        let verdict = if judged.failed() {
+            Verdict::Failure
+        } else {
+            match snapshot.as_ref().map(|snapshot| snapshot.outcome) {
+                None | Some(SnapshotStatus::Fresh) => Verdict::Fresh,
+                Some(SnapshotStatus::Stale) => Verdict::Stale,
+                Some(SnapshotStatus::New) => Verdict::New,
+                Some(SnapshotStatus::AcceptedChanged | SnapshotStatus::AcceptedUnchanged) => {
+                    Verdict::Accepted
+                }
+            }
+        };
+        Self {
+            operation_id: observation.case.operation(),
+            label: observation.case.label.clone(),
+            variant: judged.variant,
+            verdict,
+            status: observation.status(),
+            elapsed_ms: observation.elapsed.as_secs_f64() * 1000.0,
+            checks: judged.checks,
+            drift: judged.drift,
+            snapshot,
+            reason: None,
+        }
+    }
+
+    /// A catalog variant the target did not exercise.
+    pub fn skipped(operation: Operation, variant: &str, reason: String) -> Self {
+        Self {
+            operation_id: operation,
+            label: "-".to_owned(),
+            variant: variant.to_owned(),
+            verdict: Verdict::Skipped,
+            status: None,
+            elapsed_ms: 0.0,
+            checks: Vec::new(),
+            drift: Vec::new(),
+            snapshot: None,
+            reason: Some(reason),
+        }
+    }
+
     /// Findings of the failed checks, `check: finding`.
     pub fn failures(&self) -> impl Iterator<Item = String> + '_ {
         self.checks
@@ -79,13 +165,13 @@ impl CaseReport {
                 check
                     .findings
                     .iter()
-                    .map(move |f| format!("{}: {f}", check.name))
+                    .map(move |finding| format!("{}: {finding}", check.name.name()))
             })
     }
 }
 
 /// Counts by verdict.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub cases: usize,
     pub fresh: usize,
@@ -96,15 +182,48 @@ pub struct Summary {
     pub skipped: usize,
 }
 
+impl Summary {
+    fn of(cases: &[CaseReport]) -> Self {
+        let mut summary = Summary {
+            cases: cases.len(),
+            ..Summary::default()
+        };
+        for case in cases {
+            *match case.verdict {
+                Verdict::Fresh => &mut summary.fresh,
+                Verdict::Stale => &mut summary.stale,
+                Verdict::New => &mut summary.new,
+                Verdict::Accepted => &mut summary.accepted,
+                Verdict::Failure => &mut summary.failed,
+                Verdict::Skipped => &mut summary.skipped,
+            } += 1;
+        }
+        summary
+    }
+
+    /// The exit status these counts mean.
+    fn exit(&self) -> Exit {
+        if self.failed > 0 {
+            Exit::ContractBroken
+        } else if self.stale + self.new > 0 {
+            Exit::Changes
+        } else {
+            Exit::Success
+        }
+    }
+}
+
 /// The whole run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {
-    pub tool: &'static str,
-    pub version: &'static str,
+    pub tool: String,
+    pub version: String,
     pub target: String,
+    /// The Coder release whose contract was applied.
+    pub contract: String,
     pub snapshots: String,
     pub summary: Summary,
-    pub exit_code: u8,
+    pub exit_code: Exit,
     pub elapsed_ms: f64,
     pub notes: Vec<String>,
     pub cases: Vec<CaseReport>,
@@ -115,40 +234,22 @@ pub struct RunReport {
 impl RunReport {
     pub fn new(
         target: String,
+        contract: String,
         snapshots: String,
         cases: Vec<CaseReport>,
         notes: Vec<String>,
         elapsed_ms: f64,
         pending_snapshots: usize,
     ) -> Self {
-        let mut summary = Summary {
-            cases: cases.len(),
-            ..Summary::default()
-        };
-        for case in &cases {
-            *match case.verdict {
-                Verdict::Fresh => &mut summary.fresh,
-                Verdict::Stale => &mut summary.stale,
-                Verdict::New => &mut summary.new,
-                Verdict::Accepted => &mut summary.accepted,
-                Verdict::Failure => &mut summary.failed,
-                Verdict::Skipped => &mut summary.skipped,
-            } += 1;
-        }
-        let exit = if summary.failed > 0 {
-            Exit::ContractBroken
-        } else if summary.stale + summary.new > 0 {
-            Exit::Changes
-        } else {
-            Exit::Success
-        };
+        let summary = Summary::of(&cases);
         Self {
-            tool: "conformance",
-            version: env!("CARGO_PKG_VERSION"),
+            tool: "conformance".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
             target,
+            contract,
             snapshots,
+            exit_code: summary.exit(),
             summary,
-            exit_code: exit as u8,
             elapsed_ms,
             notes,
             cases,
@@ -156,33 +257,63 @@ impl RunReport {
         }
     }
 
-    pub fn exit(&self) -> Exit {
-        match self.exit_code {
-            0 => Exit::Success,
-            1 => Exit::Changes,
-            _ => Exit::ContractBroken,
+    /// A run that could not go ahead: no cases, the reason as a note, exit 2.
+    pub fn could_not_run(
+        target: String,
+        snapshots: String,
+        reason: String,
+        elapsed_ms: f64,
+    ) -> Self {
+        Self {
+            exit_code: Exit::CouldNotRun,
+            ..Self::new(
+                target,
+                String::new(),
+                snapshots,
+                Vec::new(),
+                vec![format!("could not run: {reason}")],
+                elapsed_ms,
+                0,
+            )
         }
+    }
+
+    pub fn exit(&self) -> Exit {
+        self.exit_code
     }
 }
 
-/// Writes the JSON report to `path`.
-pub fn write_json(report: &RunReport, path: &Path, secrets: &Secrets) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(report)?;
-    write_atomically(path, &secrets.redact(&text))
-        .with_context(|| format!("--json {}", path.display()))
+/// Where a report goes besides the human rendering on stderr.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sinks<'a> {
+    pub json: Option<&'a Path>,
+    pub junit: Option<&'a Path>,
 }
 
-/// Writes the JUnit report to `path`.
-pub fn write_junit(report: &RunReport, path: &Path, secrets: &Secrets) -> anyhow::Result<()> {
-    let text = junit::render(report)?;
-    write_atomically(path, &secrets.redact(&text))
-        .with_context(|| format!("--junit {}", path.display()))
+/// Masks the report, prints the human rendering (when `human`) and writes every file sink.
+pub fn deliver(
+    report: &RunReport,
+    secrets: &Secrets,
+    sinks: Sinks<'_>,
+    human: bool,
+) -> anyhow::Result<()> {
+    let (report, document) = masked(report, secrets)?;
+    if human {
+        eprint!("{}", human::render(&report));
+    }
+    if let Some(path) = sinks.json {
+        output::write(path, "--json", &serde_json::to_string_pretty(&document)?)?;
+    }
+    if let Some(path) = sinks.junit {
+        output::write(path, "--junit", &junit::render(&report)?)?;
+    }
+    Ok(())
 }
 
-/// A report is either whole or absent: written beside its target, then renamed over it.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    std::fs::write(&temporary, text)?;
-    std::fs::rename(&temporary, path)
+/// The report with every secret masked in its values (never in its keys, which are ours),
+/// and the same as a JSON document.
+fn masked(report: &RunReport, secrets: &Secrets) -> anyhow::Result<(RunReport, serde_json::Value)> {
+    let mut document = serde_json::to_value(report)?;
+    secrets.mask_value(&mut document, false);
+    Ok((serde_json::from_value(document.clone())?, document))
 }
