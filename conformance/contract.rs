@@ -171,10 +171,12 @@ fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<String, OperationSpec>>
     Ok(operations)
 }
 
-/// Rewrites OpenAPI 3.0 schema keywords into JSON Schema: `nullable: true` becomes
-/// `anyOf: [schema, {type: null}]` (a keyword can only add constraints, so nullable cannot be
-/// a custom keyword). With `close_objects`, every object schema with properties that does
-/// not say otherwise gets `additionalProperties: false`.
+/// Rewrites OpenAPI 3.0 schema keywords into JSON Schema as OpenAPI 3.0.3 defines them:
+/// `nullable: true` adds `"null"` to the `type` of the same schema object and does nothing
+/// without one, so it never relaxes an `allOf`, an `enum` or a `$ref`. Strict validators
+/// (openapi-schema-validator's OAS30Validator) read it the same way, and
+/// `tests/fixtures/bodies` holds both to it. With `close_objects`, every object schema with
+/// properties that does not say otherwise gets `additionalProperties: false`.
 fn rewrite(schema: &Value, close_objects: bool) -> Value {
     match schema {
         Value::Object(map) => {
@@ -189,11 +191,13 @@ fn rewrite(schema: &Value, close_objects: bool) -> Value {
             {
                 out.insert("additionalProperties".into(), Value::Bool(false));
             }
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                json!({"anyOf": [Value::Object(out), {"type": "null"}]})
-            } else {
-                Value::Object(out)
+            if map.get("nullable") == Some(&Value::Bool(true))
+                && let Some(Value::String(ty)) = out.get("type")
+            {
+                let types = json!([ty, "null"]);
+                out.insert("type".into(), types);
             }
+            Value::Object(out)
         }
         Value::Array(items) => Value::Array(
             items
@@ -252,6 +256,27 @@ mod tests {
                 .contains("\"user\" is a required property"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn nullable_acts_only_beside_type_as_openapi_3_0_3_says() {
+        let components = rewrite(
+            &json!({"schemas": {
+                "Typed": {"type": "string", "nullable": true},
+                "Untyped": {"nullable": true, "allOf": [{"type": "string"}]},
+                "Enum": {"type": "string", "nullable": true, "enum": ["a"]},
+            }}),
+            false,
+        );
+        let accepts_null = |name: &str| {
+            let root =
+                json!({"$ref": format!("#/components/schemas/{name}"), "components": components});
+            compile(&root, name).unwrap().is_valid(&Value::Null)
+        };
+        assert!(accepts_null("Typed"));
+        // Without a `type` beside it, nullable does not relax the allOf (nor an enum).
+        assert!(!accepts_null("Untyped"));
+        assert!(!accepts_null("Enum"));
     }
 
     #[test]
