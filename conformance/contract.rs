@@ -279,6 +279,57 @@ mod tests {
         assert!(!accepts_null("Enum"));
     }
 
+    /// `.ci/validate_bodies.py` gives every file the same verdict with openapi-schema-validator,
+    /// so our validator and a strict third-party one agree on what Coder sends.
+    #[test]
+    fn the_body_corpus_has_the_same_verdicts() {
+        let contract = contract();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bodies");
+        let mut files: Vec<_> = std::fs::read_dir(&root)
+            .unwrap_or_else(|err| panic!("read {}: {err}", root.display()))
+            .flat_map(|dir| std::fs::read_dir(dir.unwrap().path()).unwrap())
+            .map(|file| file.unwrap().path())
+            .collect();
+        files.sort();
+        let mut mismatches = Vec::new();
+        for path in &files {
+            let schema = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let expect_valid = match name.split_once('-').map(|(verdict, _)| verdict) {
+                Some("valid") => true,
+                Some("invalid") => false,
+                _ => panic!(
+                    "{}: name must start with valid- or invalid-",
+                    path.display()
+                ),
+            };
+            let text = std::fs::read_to_string(path).unwrap();
+            let body: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let errors = contract.schema_errors(schema, &body);
+            if errors.is_empty() != expect_valid {
+                mismatches.push(format!("{schema}/{name}: {errors:?}"));
+            }
+        }
+        assert!(
+            files.len() >= 40,
+            "only {} bodies under {}",
+            files.len(),
+            root.display()
+        );
+        assert!(
+            mismatches.is_empty(),
+            "verdicts differ:\n{}",
+            mismatches.join("\n")
+        );
+    }
+
     #[test]
     fn bad_date_time_and_wrong_type_are_named_by_path() {
         let contract = contract();
