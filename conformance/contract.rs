@@ -185,10 +185,12 @@ fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<Operation, OperationSpe
     Ok(operations)
 }
 
-/// Rewrites OpenAPI 3.0 schema keywords into JSON Schema: `nullable: true` becomes
-/// `anyOf: [schema, {type: null}]` (a keyword can only add constraints, so nullable cannot be
-/// a custom keyword). With `close_objects`, every object schema with properties that does
-/// not say otherwise gets `additionalProperties: false`.
+/// Rewrites OpenAPI 3.0 schema keywords into JSON Schema as OpenAPI 3.0.3 defines them:
+/// `nullable: true` adds `"null"` to the `type` of the same schema object and does nothing
+/// without one, so it never relaxes an `allOf`, an `enum` or a `$ref`. Strict validators
+/// (openapi-schema-validator's OAS30Validator) read it the same way, and
+/// `tests/fixtures/bodies` holds both to it. With `close_objects`, every object schema with
+/// properties that does not say otherwise gets `additionalProperties: false`.
 fn rewrite(schema: &Value, close_objects: bool) -> Value {
     match schema {
         Value::Object(map) => {
@@ -203,11 +205,13 @@ fn rewrite(schema: &Value, close_objects: bool) -> Value {
             {
                 out.insert("additionalProperties".into(), Value::Bool(false));
             }
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                json!({"anyOf": [Value::Object(out), {"type": "null"}]})
-            } else {
-                Value::Object(out)
+            if map.get("nullable") == Some(&Value::Bool(true))
+                && let Some(Value::String(ty)) = out.get("type")
+            {
+                let types = json!([ty, "null"]);
+                out.insert("type".into(), types);
             }
+            Value::Object(out)
         }
         Value::Array(items) => Value::Array(
             items
@@ -265,6 +269,78 @@ mod tests {
                 .message
                 .contains("\"user\" is a required property"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn nullable_acts_only_beside_type_as_openapi_3_0_3_says() {
+        let components = rewrite(
+            &json!({"schemas": {
+                "Typed": {"type": "string", "nullable": true},
+                "Untyped": {"nullable": true, "allOf": [{"type": "string"}]},
+                "Enum": {"type": "string", "nullable": true, "enum": ["a"]},
+            }}),
+            false,
+        );
+        let accepts_null = |name: &str| {
+            let root =
+                json!({"$ref": format!("#/components/schemas/{name}"), "components": components});
+            compile(&root, name).unwrap().is_valid(&Value::Null)
+        };
+        assert!(accepts_null("Typed"));
+        // Without a `type` beside it, nullable does not relax the allOf (nor an enum).
+        assert!(!accepts_null("Untyped"));
+        assert!(!accepts_null("Enum"));
+    }
+
+    /// `.ci/validate_bodies.py` gives every file the same verdict with openapi-schema-validator,
+    /// so our validator and a strict third-party one agree on what Coder sends.
+    #[test]
+    fn the_body_corpus_has_the_same_verdicts() {
+        let contract = contract();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bodies");
+        let mut files: Vec<_> = std::fs::read_dir(&root)
+            .unwrap_or_else(|err| panic!("read {}: {err}", root.display()))
+            .flat_map(|dir| std::fs::read_dir(dir.unwrap().path()).unwrap())
+            .map(|file| file.unwrap().path())
+            .collect();
+        files.sort();
+        let mut mismatches = Vec::new();
+        for path in &files {
+            let schema = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let expect_valid = match name.split_once('-').map(|(verdict, _)| verdict) {
+                Some("valid") => true,
+                Some("invalid") => false,
+                _ => panic!(
+                    "{}: name must start with valid- or invalid-",
+                    path.display()
+                ),
+            };
+            let text = std::fs::read_to_string(path).unwrap();
+            let body: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let errors = contract.schema_errors(schema, &body);
+            if errors.is_empty() != expect_valid {
+                mismatches.push(format!("{schema}/{name}: {errors:?}"));
+            }
+        }
+        assert!(
+            files.len() >= 40,
+            "only {} bodies under {}",
+            files.len(),
+            root.display()
+        );
+        assert!(
+            mismatches.is_empty(),
+            "verdicts differ:\n{}",
+            mismatches.join("\n")
         );
     }
 

@@ -1,5 +1,6 @@
 //! Reads a JSON Schema object of either format into the model's `Schema`: follows local
-//! `$ref`s, folds `allOf` members together and stops at reference cycles.
+//! `$ref`s, folds `allOf` members together, reads `anyOf: [shape, null]` as a nullable shape
+//! and stops at reference cycles.
 
 use anyhow::{Context, bail};
 use serde_json::Value;
@@ -109,12 +110,34 @@ impl<'a> Resolver<'a> {
                 merge(&mut schema, member);
             }
         }
+        // OpenAPI 3.0.3's `nullable` acts only beside `type`, so a nullable reference is
+        // `anyOf: [{$ref}, {enum: [null]}]`: one shape or null. Other unions stay opaque.
+        for key in ["anyOf", "oneOf"] {
+            let Some(members) = object.get(key).and_then(Value::as_array) else {
+                continue;
+            };
+            let (nulls, shapes): (Vec<&Value>, Vec<&Value>) =
+                members.iter().partition(|member| null_only(member));
+            if let ([shape], false) = (shapes.as_slice(), nulls.is_empty()) {
+                let member = self.walk(shape, stack, depth + 1)?;
+                merge(&mut schema, member);
+                schema.nullable = true;
+            }
+        }
         Ok(schema)
     }
 
     fn nullable(&self, value: &Value) -> bool {
         value.get(self.nullable_key).and_then(Value::as_bool) == Some(true)
     }
+}
+
+/// A schema only `null` satisfies: `{enum: [null]}`, with or without a `type` and `nullable`.
+fn null_only(value: &Value) -> bool {
+    value
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|values| !values.is_empty() && values.iter().all(Value::is_null))
 }
 
 /// `"string"`, or `"integer|null"` for the (non-3.0) array form, so it still compares.
@@ -169,6 +192,25 @@ mod tests {
         assert!(schema.nullable);
         assert!(schema.required.contains("id"));
         assert_eq!(schema.properties["id"].format.as_deref(), Some("int64"));
+    }
+
+    #[test]
+    fn any_of_ref_or_null_resolves_to_the_target_shape_made_nullable() {
+        let doc = json!({"components": {"schemas": {
+            "User": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
+        }}});
+        let resolver = Resolver::new(&doc, "nullable");
+        let schema = resolver
+            .schema(&json!({"anyOf": [{"$ref": "#/components/schemas/User"}, {"enum": [null]}]}))
+            .unwrap();
+        assert_eq!(schema.ty.as_deref(), Some("object"));
+        assert!(schema.nullable);
+        assert!(schema.required.contains("id"));
+        // A union of two shapes is not a nullable reference.
+        let union = resolver
+            .schema(&json!({"oneOf": [{"type": "string"}, {"type": "integer"}, {"enum": [null]}]}))
+            .unwrap();
+        assert_eq!(union, Schema::default());
     }
 
     #[test]

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The curated spec through third-party tools: Redocly CLI (recommended rules), Spectral
+# (spectral:oas), openapi-spec-validator, then the body corpus through openapi-schema-validator's
+# OAS30Validator (.ci/validate_bodies.py). Any error fails.
+#
+# Needs node 20+ with npm and python3 3.11+ with pip, nothing else. The pinned tools
+# (.ci/spec-tools/package-lock.json and requirements.txt) are installed on first use into
+# $SPEC_TOOLS_CACHE (default ~/.cache/coder-external-auth/spec-tools), one directory per lock
+# content, node and python version, so a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SPEC=openapi/coder-external-auth.json
+PINS=.ci/spec-tools
+CACHE="${SPEC_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coder-external-auth/spec-tools}"
+
+for tool in node npm python3; do
+  command -v "$tool" >/dev/null || { echo "error: spec tools need $tool on PATH" >&2; exit 1; }
+done
+
+# One directory per exact set of pins and runtimes: a changed pin installs afresh beside the
+# old one instead of mixing versions.
+key=$({
+  cat "$PINS/package.json" "$PINS/package-lock.json" "$PINS/requirements.txt"
+  node --version
+  python3 -c 'import sys; print(sys.version_info[:2])'
+} | sha256sum | cut -c1-16)
+TOOLS="$CACHE/$key"
+
+if [[ ! -f "$TOOLS/.complete" ]]; then
+  echo "== installing the pinned spec tools into $TOOLS"
+  rm -rf "$TOOLS.partial"
+  mkdir -p "$TOOLS.partial"
+  cp "$PINS/package.json" "$PINS/package-lock.json" "$TOOLS.partial/"
+  (cd "$TOOLS.partial" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+  # --target, not a venv: works where python3-venv is absent and PEP 668 blocks user installs.
+  # The pins are complete, so conflicts with whatever the interpreter already has are moot.
+  python3 -m pip install --quiet --disable-pip-version-check --no-input --no-warn-conflicts \
+    --root-user-action=ignore --target "$TOOLS.partial/python" --requirement "$PINS/requirements.txt"
+  touch "$TOOLS.partial/.complete"
+  rm -rf "$TOOLS"
+  mv "$TOOLS.partial" "$TOOLS"
+fi
+
+export PATH="$TOOLS/node_modules/.bin:$PATH"
+export PYTHONPATH="$TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
+# Redocly: no usage reports and no update check (the network here reaches only registries).
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+
+echo "== redocly lint (recommended; redocly $(redocly --version))"
+redocly lint --config openapi/redocly.yaml "$SPEC"
+
+echo "== spectral lint (spectral:oas; spectral $(spectral --version))"
+spectral lint --ruleset openapi/.spectral.yaml --fail-severity error "$SPEC"
+
+echo "== openapi-spec-validator $(python3 -c 'from importlib.metadata import version; print(version("openapi-spec-validator"))')"
+python3 -m openapi_spec_validator "$SPEC"
+
+echo "== body corpus: OAS30Validator (openapi-schema-validator $(python3 -c 'from importlib.metadata import version; print(version("openapi-schema-validator"))'))"
+python3 .ci/validate_bodies.py
