@@ -76,6 +76,9 @@ pub struct Judged {
     /// The document to compare with `snapshots/<operation_id>@<variant>.snap`, when the
     /// response is what the case expected and could be read.
     pub shape: Option<Value>,
+    /// Why the case could not complete, when the network, a proxy, a rate limit or time
+    /// stood in the way: then nothing here says the target broke the contract.
+    pub incomplete: Option<String>,
 }
 
 impl Judged {
@@ -92,21 +95,40 @@ type Documented<'a> = Option<&'a Option<String>>;
 pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
     let case = &observation.case;
     let Some(response) = &observation.response else {
+        let check = unanswered(observation);
         return Judged {
-            checks: vec![unanswered(observation)],
+            incomplete: check.findings.first().cloned(),
+            checks: vec![check],
             drift: Vec::new(),
             variant: case.variant.unwrap_or("unreached").to_owned(),
             shape: None,
         };
     };
+    if let Some(why) = response.unavailable() {
+        return Judged {
+            checks: Vec::new(),
+            drift: Vec::new(),
+            variant: case.variant.unwrap_or("unavailable").to_owned(),
+            shape: None,
+            incomplete: Some(why),
+        };
+    }
     let status = response.status();
     let documented: Documented<'_> = contract
         .operation(case.operation())
         .and_then(|op| op.responses.get(&status));
 
+    let complete = completeness(observation, response);
+    // A body cut off by the network (not by our cap) is the transport's doing.
+    let incomplete = response
+        .raw
+        .body_error
+        .is_some()
+        .then(|| complete.findings.first().cloned())
+        .flatten();
     let mut checks = vec![
         status_check(observation, response, documented.is_some()),
-        completeness(observation, response),
+        complete,
     ];
     let mut drift = Vec::new();
     let mut body = None;
@@ -150,6 +172,7 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
         drift,
         variant,
         shape,
+        incomplete,
     }
 }
 

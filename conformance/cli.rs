@@ -80,6 +80,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
 
+    /// Budget for the list, in seconds: Coder refreshes every linked token before it answers
+    /// (since 2.34 with retries, up to about 10 s each). A slow answer is a warning.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    pub list_timeout: f64,
+
     /// Also trust the CA certificates in this PEM file (for a deployment behind a private CA).
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,

@@ -21,6 +21,10 @@ pub struct Observation {
     pub unanswered: Option<Unanswered>,
     pub decode: Decode,
     pub elapsed: Duration,
+    /// Earlier attempts that were retried, and why (a 429, a gateway error, a reset).
+    pub retries: Vec<String>,
+    /// Things worth saying that do not fail the case (a slow but correct answer).
+    pub warnings: Vec<String>,
 }
 
 /// A response and its body, parsed once.
@@ -71,6 +75,23 @@ impl Received {
             _ => None,
         }
     }
+
+    /// Why this answer is not the target's own, when it is not: a rate limit, or a gateway
+    /// standing in for a Coder that is restarting or down. Neither breaks the contract.
+    pub fn unavailable(&self) -> Option<String> {
+        let status = self.status();
+        if status == 429 {
+            return Some("rate limited by the target (429)".to_owned());
+        }
+        // Coder's own 5xx carry its `{"message": ...}` envelope; a proxy's do not.
+        let coder_envelope = self
+            .json()
+            .and_then(|body| body.get("message"))
+            .is_some_and(Value::is_string);
+        (matches!(status, 502..=504) && !coder_envelope).then(|| {
+            format!("target unavailable: a gateway answered {status} without Coder's JSON envelope")
+        })
+    }
 }
 
 /// Why a case has no complete exchange.
@@ -78,6 +99,8 @@ impl Received {
 pub enum Unanswered {
     /// The transport failed; the error and its causes.
     Transport(String),
+    /// The client's time-out struck before a response head arrived; the error and causes.
+    TimedOut(String),
     /// Nothing complete arrived within the budget.
     NoCompleteResponse(Duration),
     /// The device flow could not show its user code, so nothing was sent.
@@ -89,7 +112,7 @@ pub enum Unanswered {
 impl fmt::Display for Unanswered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unanswered::Transport(error) => f.write_str(error),
+            Unanswered::Transport(error) | Unanswered::TimedOut(error) => f.write_str(error),
             Unanswered::NoCompleteResponse(budget) => write!(
                 f,
                 "no complete response within {:.1} s",
@@ -129,6 +152,8 @@ impl Observation {
             unanswered: Some(why),
             decode: Decode::NotReached,
             elapsed: Duration::ZERO,
+            retries: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

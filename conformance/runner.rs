@@ -17,8 +17,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cases::{
-    Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_TOKEN, list_case,
-    mutating_plan, read_only_plan,
+    Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_TOKEN,
+    independent_cases, list_case, mutating_plan, read_only_plan,
 };
 use crate::device_flow;
 use crate::observation::{Decode, Observation, Received, Unanswered};
@@ -31,11 +31,23 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const MAX_CONCURRENT_REQUESTS: usize = 16;
 /// Extra time over the request timeout before a case is abandoned outright.
 const GRACE: Duration = Duration::from_secs(2);
+/// Attempts per case, the first included, when a retry can help (a 429, a gateway error or a
+/// broken connection on a GET).
+pub const MAX_ATTEMPTS: u32 = 3;
+/// Longest wait a server's `Retry-After` can impose before a retry.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// First backoff after a gateway error or a broken connection; it doubles each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// What a slow list may take per linked token before the report calls it slower than
+/// expected: Coder 2.34+ retries each token's refresh for up to about 10 s.
+pub const LIST_BUDGET_PER_LINK: Duration = Duration::from_secs(10);
 
 /// How to run: values already checked by the command.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     pub timeout: Duration,
+    /// Budget for the list alone, which refreshes every linked token before answering.
+    pub list_timeout: Duration,
     pub allow_delete: Vec<String>,
     pub device_flow: bool,
     pub device_flow_deadline: Duration,
@@ -76,6 +88,8 @@ pub struct RunOutput {
 /// One client per kind of credential, sharing the target's base URL and timeouts.
 struct Clients {
     session: Client,
+    /// The session client with the list's longer budget.
+    list: Client,
     missing: Client,
     malformed: Client,
     unknown: Client,
@@ -102,8 +116,8 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(target: &Target, options: RunOptions, secrets: Secrets) -> Result<Self, BuildError> {
-        let build = |token: Option<SessionToken>| -> Result<Client, BuildError> {
-            let mut builder = ClientBuilder::new(&target.base_url).timeout(options.timeout);
+        let build_with = |token: Option<SessionToken>, timeout| -> Result<Client, BuildError> {
+            let mut builder = ClientBuilder::new(&target.base_url).timeout(timeout);
             if let Some(token) = token {
                 builder = builder.session_token(token);
             }
@@ -112,8 +126,10 @@ impl Runner {
             }
             builder.build()
         };
+        let build = |token| build_with(token, options.timeout);
         let clients = Clients {
             session: build(Some(target.token.clone()))?,
+            list: build_with(Some(target.token.clone()), options.list_timeout)?,
             missing: build(None)?,
             malformed: build(Some(SessionToken::new(MALFORMED_TOKEN)))?,
             unknown: build(Some(SessionToken::new(UNKNOWN_TOKEN)))?,
@@ -140,22 +156,23 @@ impl Runner {
         let mut observations = Vec::new();
         let mut notes = Vec::new();
 
-        let list = self.execute(list_case()).await;
-        if list.response.is_none() {
-            let error = list
-                .unanswered
-                .as_ref()
+        let (list, independent) = self.clone().list_beside_independent_cases().await;
+        let Some(list) = list.filter(|list| list.response.is_some()) else {
+            let error = independent
+                .iter()
+                .find_map(|observation| observation.unanswered.as_ref())
                 .map_or_else(|| "no response".to_owned(), ToString::to_string);
             // rustls says "invalid peer certificate: UnknownIssuer" and the like.
             let certificate = error.contains("certificate");
             return Err(RunError::Unreachable { error, certificate });
-        }
+        };
         let mut input = PlanInput::from_list(
             list.json_with_status(200)
                 .unwrap_or(&serde_json::Value::Null),
             self.options.allow_delete.clone(),
         );
         observations.push(list);
+        observations.extend(independent);
         self.check_allow_delete(&input)?;
         if input.providers.len() < input.listed {
             notes.push(Note::ProvidersNotChecked {
@@ -208,6 +225,28 @@ impl Runner {
         })
     }
 
+    /// The list, with the cases that need nothing from it at the same time. The list may
+    /// take long (Coder refreshes every linked token first); when every other case has gone
+    /// unanswered meanwhile, the target is not answering at all, and the list is not awaited
+    /// to the end of its budget.
+    async fn list_beside_independent_cases(
+        self: Arc<Self>,
+    ) -> (Option<Observation>, Vec<Observation>) {
+        let list = self.execute(list_case());
+        let independent = self.clone().execute_concurrently(independent_cases());
+        tokio::pin!(list, independent);
+        tokio::select! {
+            list = &mut list => (Some(list), independent.await),
+            independent = &mut independent => {
+                if independent.iter().all(|observation| observation.response.is_none()) {
+                    (None, independent)
+                } else {
+                    (Some(list.await), independent)
+                }
+            }
+        }
+    }
+
     /// A live target's allowed deletes must name providers it lists: a typo must not
     /// silently turn a destructive run into a read-only one, nor the reverse.
     fn check_allow_delete(&self, input: &PlanInput) -> Result<(), RunError> {
@@ -245,20 +284,81 @@ impl Runner {
             .collect()
     }
 
-    /// Sends one case's request and records what came back.
+    /// Sends one case's request, retrying where a retry can help (bounded), and records
+    /// what came back.
     pub async fn execute(&self, case: Case) -> Observation {
+        let mut retries = Vec::new();
+        let mut attempt = 1;
+        loop {
+            let mut observation = self.attempt(case.clone()).await;
+            match retry_wait(&observation, attempt) {
+                Some((why, wait)) if !self.imitation => {
+                    retries.push(format!(
+                        "attempt {attempt}: {why}; retried after {:.2} s",
+                        wait.as_secs_f64()
+                    ));
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => {
+                    observation.retries = retries;
+                    self.warn_if_slow(&mut observation);
+                    return observation;
+                }
+            }
+        }
+    }
+
+    /// A list slower than the per-request budget is worth a warning, never a failure: Coder
+    /// refreshes every linked token before it answers.
+    fn warn_if_slow(&self, observation: &mut Observation) {
+        if !matches!(observation.case.call, Call::List)
+            || observation.elapsed <= self.options.timeout
+        {
+            return;
+        }
+        let links = observation
+            .json_with_status(200)
+            .and_then(|body| body["links"].as_array())
+            .map_or(0, Vec::len);
+        let expected = self.options.timeout.saturating_add(
+            LIST_BUDGET_PER_LINK.saturating_mul(u32::try_from(links).unwrap_or(u32::MAX)),
+        );
+        let seconds = observation.elapsed.as_secs_f64();
+        observation.warnings.push(if observation.elapsed <= expected {
+            format!(
+                "slow: answered in {seconds:.1} s, within the budget of {:.0} s for {links} linked token(s) \
+                 (Coder refreshes each before answering)",
+                expected.as_secs_f64()
+            )
+        } else {
+            format!(
+                "slow: answered in {seconds:.1} s, beyond the {:.0} s expected for {links} linked token(s)",
+                expected.as_secs_f64()
+            )
+        });
+    }
+
+    /// One attempt at a case.
+    async fn attempt(&self, case: Case) -> Observation {
         let started = Instant::now();
-        let capture = Capture::recording(BODY_LIMIT);
-        let client = self
-            .clients
-            .for_credentials(case.credentials)
-            .with_capture(capture.clone());
-        let budget = self.options.timeout.saturating_add(GRACE);
+        let capture = Capture::recording(BODY_LIMIT).with_body_timeout(self.options.timeout);
+        let is_list = matches!(case.call, Call::List) && case.credentials == Credentials::Session;
+        let (client, timeout) = if is_list {
+            (&self.clients.list, self.options.list_timeout)
+        } else {
+            (
+                self.clients.for_credentials(case.credentials),
+                self.options.timeout,
+            )
+        };
+        let client = client.with_capture(capture.clone());
+        let budget = timeout.saturating_add(GRACE);
         let sent = tokio::time::timeout(budget, send(&client, &capture, &case.call)).await;
         let response = capture.take().pop().map(Received::new);
         let (decode, unanswered) = match sent {
             Ok(Ok(decode)) => (decode, None),
-            Ok(Err(transport)) => (Decode::NotReached, Some(Unanswered::Transport(transport))),
+            Ok(Err(unanswered)) => (Decode::NotReached, Some(unanswered)),
             Err(_) => (
                 Decode::NotReached,
                 Some(Unanswered::NoCompleteResponse(budget)),
@@ -286,13 +386,64 @@ impl Runner {
             unanswered,
             decode,
             elapsed: started.elapsed(),
+            retries: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+}
+
+/// Whether a retry can help this attempt, why, and how long to wait first. A rate limit is
+/// retried after its `Retry-After` for any method (nothing was done); a gateway error or a
+/// broken connection only for a GET, which is safe to repeat.
+fn retry_wait(observation: &Observation, attempt: u32) -> Option<(String, Duration)> {
+    if attempt >= MAX_ATTEMPTS {
+        return None;
+    }
+    let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempt - 1).min(16));
+    let idempotent = matches!(
+        observation.case.call,
+        Call::List | Call::GetById { .. } | Call::GetDevice { .. }
+    );
+    match &observation.response {
+        Some(response) if response.status() == 429 => {
+            let wait = response
+                .raw
+                .headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .map_or(Duration::from_secs(1), Duration::from_secs)
+                .min(MAX_RETRY_WAIT);
+            Some(("rate limited (429)".to_owned(), wait))
+        }
+        Some(response) if idempotent => {
+            if let Some(why) = response.unavailable() {
+                Some((why, backoff))
+            } else {
+                // A body still trickling at the time-out would trickle again: only a broken
+                // connection is worth a retry.
+                response
+                    .raw
+                    .body_error
+                    .as_ref()
+                    .filter(|error| !error.contains("timed out"))
+                    .map(|error| (format!("the body broke off: {error}"), backoff))
+            }
+        }
+        None if idempotent => match &observation.unanswered {
+            // A certificate problem does not go away by asking again.
+            Some(Unanswered::Transport(error)) if !error.contains("certificate") => {
+                Some((format!("no answer: {error}"), backoff))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
 /// Sends the case's request through the typed client (or, for a body the client cannot
 /// express, through the same capture); a transport failure is the `Err`.
-async fn send(client: &Client, capture: &Capture, call: &Call) -> Result<Decode, String> {
+async fn send(client: &Client, capture: &Capture, call: &Call) -> Result<Decode, Unanswered> {
     match call {
         Call::List => through_client(client.get_user_external_auths().await),
         Call::GetById { provider } => {
@@ -331,7 +482,7 @@ async fn send(client: &Client, capture: &Capture, call: &Call) -> Result<Decode,
                 .post(url)
                 .header(reqwest::header::ACCEPT, "application/json")
                 .build()
-                .map_err(|err| error_chain(&err))?;
+                .map_err(|err| transport(&err))?;
             capture
                 .execute(
                     client.client(),
@@ -339,20 +490,22 @@ async fn send(client: &Client, capture: &Capture, call: &Call) -> Result<Decode,
                     Some(Operation::PostExternalAuthDeviceById),
                 )
                 .await
-                .map_err(|err| error_chain(&err))?;
+                .map_err(|err| transport(&err))?;
             // Decoded from the captured bytes by the caller.
             Ok(Decode::NotReached)
         }
     }
 }
 
-fn through_client<T>(result: Result<ResponseValue<T>, Error<Response>>) -> Result<Decode, String> {
+fn through_client<T>(
+    result: Result<ResponseValue<T>, Error<Response>>,
+) -> Result<Decode, Unanswered> {
     match result {
         Ok(_) | Err(Error::ErrorResponse(_)) => Ok(Decode::Decoded),
         Err(Error::InvalidResponsePayload(_, err)) => Ok(Decode::Failed(err.to_string())),
         Err(Error::UnexpectedResponse(_)) => Ok(Decode::Undocumented),
         Err(Error::CommunicationError(err)) | Err(Error::ResponseBodyError(err)) => {
-            Err(error_chain(&err))
+            Err(transport(&err))
         }
         Err(other) => Ok(Decode::Failed(other.to_string())),
     }
@@ -368,6 +521,15 @@ fn decode_raw(response: &Received) -> Decode {
             Err(err) => Decode::Failed(err.to_string()),
         },
         _ => Decode::Undocumented,
+    }
+}
+
+/// A transport error, told apart from a time-out (which asking again does not cure).
+fn transport(err: &reqwest::Error) -> Unanswered {
+    if err.is_timeout() {
+        Unanswered::TimedOut(error_chain(err))
+    } else {
+        Unanswered::Transport(error_chain(err))
     }
 }
 

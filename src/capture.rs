@@ -2,6 +2,7 @@
 //! made from what the server sent, never from re-serialised structs.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -34,6 +35,7 @@ pub struct RawResponse {
 pub struct Capture {
     record: Option<Arc<Mutex<Vec<RawResponse>>>>,
     body_limit: usize,
+    body_timeout: Option<Duration>,
 }
 
 impl Capture {
@@ -47,7 +49,16 @@ impl Capture {
         Self {
             record: Some(Arc::default()),
             body_limit,
+            body_timeout: None,
         }
+    }
+
+    /// Bounds reading the body once the head has arrived. A server may think for long before
+    /// it answers (Coder refreshes tokens before listing them), but then writes the body at
+    /// once: a body still trickling in after `timeout` is recorded as cut off.
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = Some(timeout);
+        self
     }
 
     /// Removes and returns what has been recorded so far, oldest first.
@@ -93,7 +104,20 @@ impl Capture {
             truncated: false,
             body_error: None,
         };
-        let read = read_capped(&mut response, self.body_limit, &mut raw).await;
+        let read = read_capped(&mut response, self.body_limit, &mut raw);
+        let read = match self.body_timeout {
+            None => Some(read.await),
+            Some(timeout) => tokio::time::timeout(timeout, read).await.ok(),
+        };
+        let Some(read) = read else {
+            // What arrived before the cut is gone with the read; the record says why.
+            raw.body_error = Some(format!(
+                "timed out reading the body after {:.1} s",
+                self.body_timeout.unwrap_or_default().as_secs_f64()
+            ));
+            lock(record).push(raw);
+            return Ok(rebuild(status, version, headers, Bytes::new()));
+        };
         if let Err(err) = &read {
             raw.body_error = Some(err.to_string());
         }

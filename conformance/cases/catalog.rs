@@ -120,7 +120,9 @@ mod tests {
     /// Every (operation, variant) the plan can produce: fixed by a case, or named from a
     /// response by `variant_of` for each state a response can be in.
     fn producible() -> std::collections::BTreeSet<(Operation, String)> {
-        use super::super::{PlanInput, device_flow_cases, mutating_plan, read_only_plan};
+        use super::super::{
+            PlanInput, device_flow_cases, independent_cases, mutating_plan, read_only_plan,
+        };
         use serde_json::json;
 
         let list = json!({
@@ -129,7 +131,8 @@ mod tests {
         });
         let input = PlanInput::from_list(&list, vec!["github".into(), "gitlab".into()]);
         let flow = device_flow_cases("github", "code");
-        let mut cases = read_only_plan(&input);
+        let mut cases = independent_cases();
+        cases.extend(read_only_plan(&input));
         cases.extend(mutating_plan(&input));
         cases.extend([
             flow.start,

@@ -10,7 +10,8 @@ use coder_external_auth::Operation;
 
 pub use catalog::CATALOG;
 pub use plan::{
-    MAX_PROVIDERS_CHECKED, PlanInput, device_flow_cases, list_case, mutating_plan, read_only_plan,
+    MAX_PROVIDERS_CHECKED, PlanInput, device_flow_cases, independent_cases, list_case,
+    mutating_plan, read_only_plan,
 };
 pub use variant::variant_of;
 

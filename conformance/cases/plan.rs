@@ -92,13 +92,13 @@ pub fn list_case() -> Case {
     )
 }
 
-/// Read-only cases, independent of each other: they may all run at once once the list has
-/// answered (those that need nothing from it first).
-pub fn read_only_plan(input: &PlanInput) -> Vec<Case> {
+/// Read-only cases that need nothing from the list: they run beside it, and show whether the
+/// target answers at all while the list takes its time.
+pub fn independent_cases() -> Vec<Case> {
     let unknown_provider = || Call::GetById {
         provider: UNKNOWN_PROVIDER.to_owned(),
     };
-    let mut cases = vec![
+    vec![
         unauthenticated(Case::new("no token", Call::List), Credentials::Missing),
         unauthenticated(
             Case::new("malformed token", Call::List),
@@ -113,16 +113,23 @@ pub fn read_only_plan(input: &PlanInput) -> Vec<Case> {
             Case::new("unknown provider, no token", unknown_provider()),
             Credentials::Missing,
         ),
-    ];
+    ]
+}
 
-    cases.extend(input.providers.iter().map(|provider| {
-        Case::new(
-            &provider.id,
-            Call::GetById {
-                provider: provider.id.clone(),
-            },
-        )
-    }));
+/// Read-only cases built from the list, independent of each other: they run at once.
+pub fn read_only_plan(input: &PlanInput) -> Vec<Case> {
+    let mut cases: Vec<Case> = input
+        .providers
+        .iter()
+        .map(|provider| {
+            Case::new(
+                &provider.id,
+                Call::GetById {
+                    provider: provider.id.clone(),
+                },
+            )
+        })
+        .collect();
     if let Some(first) = input.providers.first() {
         cases.push(
             Case::new(
@@ -291,7 +298,8 @@ mod tests {
 
     #[test]
     fn read_only_plan_covers_every_provider_and_both_device_kinds() {
-        let plan = read_only_plan(&input(&[]));
+        let mut plan = independent_cases();
+        plan.extend(read_only_plan(&input(&[])));
         let titles: Vec<String> = plan.iter().map(Case::title).collect();
         for expected in [
             "get-external-auth-by-id github",

@@ -25,6 +25,9 @@ use crate::tty;
 pub const MAX_TIMEOUT_SECS: f64 = 3600.0;
 /// Longest `--device-flow-deadline`, in seconds.
 pub const MAX_DEVICE_FLOW_DEADLINE_SECS: u64 = 3600;
+/// What a run may take beyond `--list-timeout` and the device flow's deadline before it is
+/// stopped: every other case, retries included, fits many times over.
+pub const RUN_SLACK: Duration = Duration::from_secs(15 * 60);
 
 /// Runs `check`. Errors mean the tool could not run (exit 2); reports are still written.
 pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::Result<Exit> {
@@ -94,12 +97,17 @@ async fn run_cases(
     secrets.add_session_token(&target.token);
     let description = target.describe();
 
+    let limit = run_limit(&options);
     let runner = Runner::new(&target, options, secrets.clone()).map_err(blame_flag);
     let output = match runner {
-        Ok(runner) => Arc::new(runner)
-            .run()
-            .await
-            .map_err(|err| explain(err, args.ca_cert.is_some())),
+        Ok(runner) => match tokio::time::timeout(limit, Arc::new(runner).run()).await {
+            Ok(output) => output.map_err(|err| explain(err, args.ca_cert.is_some())),
+            Err(_) => Err(anyhow!(
+                "the run exceeded its hard limit of {} s (--list-timeout + --device-flow-deadline + {} s)",
+                limit.as_secs(),
+                RUN_SLACK.as_secs()
+            )),
+        },
         Err(err) => Err(err),
     };
     target.shutdown().await;
@@ -178,6 +186,15 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
             args.timeout
         );
     }
+    if !(args.list_timeout.is_finite()
+        && args.list_timeout > 0.0
+        && args.list_timeout <= MAX_TIMEOUT_SECS)
+    {
+        bail!(
+            "--list-timeout {}: give a number of seconds between 0 and {MAX_TIMEOUT_SECS}",
+            args.list_timeout
+        );
+    }
     if args.device_flow_deadline > MAX_DEVICE_FLOW_DEADLINE_SECS {
         bail!(
             "--device-flow-deadline {}: give at most {MAX_DEVICE_FLOW_DEADLINE_SECS} seconds",
@@ -194,11 +211,25 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         .transpose()?;
     Ok(RunOptions {
         timeout: Duration::from_secs_f64(args.timeout),
+        list_timeout: Duration::from_secs_f64(args.list_timeout),
         allow_delete: args.allow_delete.clone(),
         device_flow: args.device_flow,
         device_flow_deadline: Duration::from_secs(args.device_flow_deadline),
         ca_pem,
     })
+}
+
+/// The longest a whole run may take.
+fn run_limit(options: &RunOptions) -> Duration {
+    let device_flow = if options.device_flow {
+        options.device_flow_deadline
+    } else {
+        Duration::ZERO
+    };
+    options
+        .list_timeout
+        .saturating_add(device_flow)
+        .saturating_add(RUN_SLACK)
 }
 
 /// Names the flag that holds the value a client could not be built from.

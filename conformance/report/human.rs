@@ -37,6 +37,15 @@ pub fn render(report: &RunReport) -> String {
             }
         }
         out.push('\n');
+        for retry in &case.retries {
+            let _ = writeln!(out, "{INDENT}retried: {}", printable(retry));
+        }
+        for warning in &case.warnings {
+            let _ = writeln!(out, "{INDENT}warning: {}", printable(warning));
+        }
+        if case.verdict == Verdict::Incomplete {
+            continue;
+        }
         for finding in case.failures() {
             let _ = writeln!(out, "{INDENT}{}", printable(&finding));
         }
@@ -55,7 +64,7 @@ pub fn render(report: &RunReport) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "{:>12} {} cases in {:.0} ms: {} fresh, {} stale, {} new, {} accepted, {} failed, {} skipped",
+        "{:>12} {} cases in {:.0} ms: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped",
         "Finished",
         s.cases,
         report.elapsed_ms,
@@ -64,6 +73,7 @@ pub fn render(report: &RunReport) -> String {
         s.new,
         s.accepted,
         s.failed,
+        s.incomplete,
         s.skipped
     );
     if let Some(next) = next_step(report) {
@@ -79,6 +89,14 @@ fn next_step(report: &RunReport) -> Option<String> {
         return Some(
             "the target broke the contract: read the failures above; if the server is right, \
              fix openapi/coder-external-auth.json and record the divergence in openapi/README.md"
+                .to_owned(),
+        );
+    }
+    if s.incomplete > 0 {
+        return Some(
+            "some cases could not complete (the network, a proxy, a rate limit or time stood in \
+             the way; nothing says the target broke the contract): run again, or give more time \
+             with --timeout, --list-timeout or --device-flow-deadline"
                 .to_owned(),
         );
     }

@@ -27,6 +27,14 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
                     }
                     status
                 }
+                Verdict::Incomplete => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    let reason = xml_text(case.reason.as_deref().unwrap_or("could not complete"));
+                    status.set_message(reason.clone());
+                    status.set_type("incomplete");
+                    status.set_description(reason);
+                    status
+                }
                 Verdict::Failure => {
                     failure("contract", case.failures().collect::<Vec<_>>().join("\n"))
                 }

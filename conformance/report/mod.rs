@@ -28,6 +28,8 @@ pub enum Verdict {
     New,
     Accepted,
     Failure,
+    /// Could not complete: the network, a proxy, a rate limit or time stood in the way.
+    Incomplete,
     Skipped,
 }
 
@@ -40,6 +42,7 @@ impl Verdict {
             Verdict::New => "New",
             Verdict::Accepted => "Accepted",
             Verdict::Failure => "Failure",
+            Verdict::Incomplete => "Incomplete",
             Verdict::Skipped => "Skipped",
         }
     }
@@ -102,9 +105,15 @@ pub struct CaseReport {
     pub drift: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotReport>,
-    /// Why a skipped case did not run.
+    /// Why a skipped case did not run, or an incomplete one could not complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Attempts that were retried, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<String>,
+    /// What is worth knowing but fails nothing (a slow answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl CaseReport {
@@ -114,7 +123,9 @@ impl CaseReport {
         judged: Judged,
         snapshot: Option<SnapshotReport>,
     ) -> Self {
-        let verdict = if judged.failed() {
+        let verdict = if judged.incomplete.is_some() {
+            Verdict::Incomplete
+        } else if judged.failed() {
             Verdict::Failure
         } else {
             match snapshot.as_ref().map(|snapshot| snapshot.outcome) {
@@ -136,7 +147,9 @@ impl CaseReport {
             checks: judged.checks,
             drift: judged.drift,
             snapshot,
-            reason: None,
+            reason: judged.incomplete,
+            retries: observation.retries.clone(),
+            warnings: observation.warnings.clone(),
         }
     }
 
@@ -153,6 +166,8 @@ impl CaseReport {
             drift: Vec::new(),
             snapshot: None,
             reason: Some(reason),
+            retries: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -179,6 +194,8 @@ pub struct Summary {
     pub new: usize,
     pub accepted: usize,
     pub failed: usize,
+    #[serde(default)]
+    pub incomplete: usize,
     pub skipped: usize,
 }
 
@@ -195,6 +212,7 @@ impl Summary {
                 Verdict::New => &mut summary.new,
                 Verdict::Accepted => &mut summary.accepted,
                 Verdict::Failure => &mut summary.failed,
+                Verdict::Incomplete => &mut summary.incomplete,
                 Verdict::Skipped => &mut summary.skipped,
             } += 1;
         }
@@ -203,8 +221,11 @@ impl Summary {
 
     /// The exit status these counts mean.
     fn exit(&self) -> Exit {
+        // A breach is news even when other cases could not complete.
         if self.failed > 0 {
             Exit::ContractBroken
+        } else if self.incomplete > 0 {
+            Exit::CouldNotRun
         } else if self.stale + self.new > 0 {
             Exit::Changes
         } else {
