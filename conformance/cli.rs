@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use coder_external_auth::SessionToken;
+use coder_external_auth::{CoderVersion, SessionToken};
 
 use crate::diff::DiffArgs;
 
@@ -52,6 +52,11 @@ pub struct CheckArgs {
     /// Directory of accepted snapshots [default: the crate's snapshots/].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+
+    /// Check against the contract of this Coder release (X.Y.Z) instead of the one the
+    /// deployment reports; without --url, imitate that release.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub coder_version: Option<CoderVersion>,
 
     /// Allow DELETE of the caller's link to this provider (repeatable). Always allowed against
     /// the embedded imitation; never run against a live target without it.

@@ -10,6 +10,7 @@ mod device_flow;
 mod diff;
 mod exit;
 mod observation;
+mod releases;
 mod report;
 mod runner;
 mod secrets;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use coder_external_auth::capture::Capture;
 use coder_external_auth::types::{ExternalAuthDeviceExchange, Response};
 use coder_external_auth::{
-    BuildError, Client, ClientBuilder, Error, Operation, ResponseValue, SessionToken,
+    BuildError, Client, ClientBuilder, CoderVersion, Error, Operation, ResponseValue, SessionToken,
 };
 use progenitor_client::ClientInfo;
 use tokio::sync::Semaphore;
@@ -22,6 +22,7 @@ use crate::cases::{
 };
 use crate::device_flow;
 use crate::observation::{Decode, Observation, Received, Unanswered};
+use crate::releases::{self, Release, TooOld};
 use crate::secrets::Secrets;
 use crate::target::Target;
 
@@ -29,6 +30,8 @@ use crate::target::Target;
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Requests in flight at once: a browser's handful per host, not one per listed provider.
 pub const MAX_CONCURRENT_REQUESTS: usize = 16;
+/// The header every Coder response carries its version in.
+const BUILD_VERSION_HEADER: &str = "x-coder-build-version";
 /// Extra time over the request timeout before a case is abandoned outright.
 const GRACE: Duration = Duration::from_secs(2);
 /// Attempts per case, the first included, when a retry can help (a 429, a gateway error or a
@@ -45,6 +48,8 @@ pub const LIST_BUDGET_PER_LINK: Duration = Duration::from_secs(10);
 /// How to run: values already checked by the command.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
+    /// `--coder-version`: the release to check against, instead of the detected one.
+    pub coder_version: Option<CoderVersion>,
     pub timeout: Duration,
     /// Budget for the list alone, which refreshes every linked token before answering.
     pub list_timeout: Duration,
@@ -64,6 +69,8 @@ pub enum RunError {
     NotListed { wanted: String, listed: Vec<String> },
     /// No request got any answer.
     NoAnswer,
+    /// The release is older than any this tool checks.
+    TooOld(TooOld),
 }
 
 /// Something the report says that is not a case result: what was not run, and why.
@@ -81,6 +88,7 @@ pub enum Note {
 
 /// Everything a run produced, in the order the cases ran.
 pub struct RunOutput {
+    pub release: Release,
     pub observations: Vec<Observation>,
     pub notes: Vec<Note>,
 }
@@ -166,7 +174,9 @@ impl Runner {
             let certificate = error.contains("certificate");
             return Err(RunError::Unreachable { error, certificate });
         };
+        let release = self.release(&list).await.map_err(RunError::TooOld)?;
         let mut input = PlanInput::from_list(
+            release.clone(),
             list.json_with_status(200)
                 .unwrap_or(&serde_json::Value::Null),
             self.options.allow_delete.clone(),
@@ -220,9 +230,50 @@ impl Runner {
             return Err(RunError::NoAnswer);
         }
         Ok(RunOutput {
+            release,
             observations,
             notes,
         })
+    }
+
+    /// The release to check against: `--coder-version`, else what the list's
+    /// `X-Coder-Build-Version` says, else what `/api/v2/buildinfo` says.
+    async fn release(&self, list: &Observation) -> Result<Release, TooOld> {
+        let detected = match self.options.coder_version {
+            Some(_) => None,
+            None => match list
+                .response
+                .as_ref()
+                .and_then(|response| response.raw.headers.get(BUILD_VERSION_HEADER))
+                .and_then(|value| value.to_str().ok())
+            {
+                Some(header) => Some(header.to_owned()),
+                None => self.build_info_version().await,
+            },
+        };
+        Release::resolve(
+            releases::spec(),
+            self.options.coder_version,
+            detected.as_deref(),
+        )
+    }
+
+    /// `version` from `/api/v2/buildinfo` (no token needed), if the target says.
+    async fn build_info_version(&self) -> Option<String> {
+        let client = &self.clients.missing;
+        let url = format!("{}/api/v2/buildinfo", client.baseurl());
+        let response = client.client().get(url).send().await.ok()?;
+        let limit = u64::try_from(BODY_LIMIT).unwrap_or(u64::MAX);
+        if !response.status().is_success() || response.content_length().is_some_and(|n| n > limit) {
+            return None;
+        }
+        let body = tokio::time::timeout(self.options.timeout, response.bytes())
+            .await
+            .ok()?
+            .ok()?;
+        let info: serde_json::Value =
+            serde_json::from_slice(body.get(..BODY_LIMIT.min(body.len()))?).ok()?;
+        info.get("version")?.as_str().map(str::to_owned)
     }
 
     /// The list, with the cases that need nothing from it at the same time. The list may

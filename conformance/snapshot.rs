@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use coder_external_auth::Operation;
+
+use crate::releases::ContractRange;
 use serde_json::Value;
 
 /// Largest accepted snapshot read: a shape is a few hundred bytes.
@@ -104,32 +106,78 @@ impl SnapshotStore {
         format!("{}@{variant}.snap", operation.id())
     }
 
-    /// The operation and variant a snapshot file name stands for, if it is one.
+    /// The operation and variant a snapshot file name stands for (a release range after a
+    /// second `@` belongs to the variant's file), if it is one.
     pub fn parse_file_name(name: &str) -> Option<(Operation, &str)> {
         let (operation, variant) = name.strip_suffix(".snap")?.split_once('@')?;
+        let variant = variant
+            .split_once('@')
+            .map_or(variant, |(variant, _)| variant);
         Some((Operation::from_id(operation)?, variant))
     }
 
-    /// Compares `shape` with the accepted snapshot (accepting it in accept mode).
+    /// Compares `shape` with the accepted snapshot for releases in `range` (accepting it in
+    /// accept mode). One file, `<operation_id>@<variant>.snap`, holds the shape the newest
+    /// releases send and every older release that sends the same; an older range that sends
+    /// another shape has its own, `<operation_id>@<variant>@<range>.snap`.
     pub fn check(
         &mut self,
         operation: Operation,
         variant: &str,
+        range: &ContractRange,
         shape: &Value,
     ) -> anyhow::Result<SnapshotOutcome> {
-        let operation_id = operation.id();
-        let file = Self::file_name(operation, variant);
-        let key = (file.clone(), shape.to_string());
+        let shared = Self::file_name(operation, variant);
+        let ranged = format!("{variant}@{}", range.tag());
+        let own = Self::file_name(operation, &ranged);
+        let key = (format!("{own} {shared}"), shape.to_string());
         if let Some(outcome) = self.done.get(&key) {
             return Ok(outcome.clone());
         }
-        let path = self.dir.join(&file);
+        let outcome = if range.is_newest() || self.dir.join(&own).is_file() {
+            let suffix = if range.is_newest() { variant } else { &ranged };
+            self.compare(operation, suffix, shape)?
+        } else {
+            match read_contents(&self.dir.join(&shared))? {
+                // An older release that sends what the newest send shares their file.
+                Some(accepted) if accepted == observed_text(shape)? => match self.mode {
+                    Mode::Check => SnapshotOutcome::Fresh,
+                    Mode::Accept => SnapshotOutcome::Accepted { changed: false },
+                },
+                shared_text => {
+                    let outcome = self.compare(operation, &ranged, shape)?;
+                    match (outcome, shared_text) {
+                        // New for this range, but a change from what the others send.
+                        (SnapshotOutcome::New, Some(accepted)) => SnapshotOutcome::Stale {
+                            diff: unified_diff(&accepted, &observed_text(shape)?),
+                        },
+                        (outcome, _) => outcome,
+                    }
+                }
+            }
+        };
+        self.done.insert(key, outcome.clone());
+        Ok(outcome)
+    }
+
+    /// Runs insta against `<operation_id>@<suffix>.snap`.
+    fn compare(
+        &mut self,
+        operation: Operation,
+        suffix: &str,
+        shape: &Value,
+    ) -> anyhow::Result<SnapshotOutcome> {
+        let operation_id = operation.id();
+        let variant = suffix
+            .split_once('@')
+            .map_or(suffix, |(variant, _)| variant);
+        let path = self.dir.join(Self::file_name(operation, suffix));
         let accepted = read_contents(&path)?;
 
         let mut settings = insta::Settings::new();
         settings.set_snapshot_path(&self.dir);
         settings.set_prepend_module_to_snapshot(false);
-        settings.set_snapshot_suffix(variant);
+        settings.set_snapshot_suffix(suffix);
         settings.set_omit_expression(true);
         settings.set_sort_maps(true);
         settings.set_description(format!(
@@ -156,14 +204,13 @@ impl SnapshotStore {
                 let observed = match read_contents(&pending)? {
                     Some(observed) => observed,
                     // Under CI insta writes no pending file; show the same JSON it would.
-                    None => serde_json::to_string_pretty(shape)?,
+                    None => observed_text(shape)?,
                 };
                 SnapshotOutcome::Stale {
                     diff: unified_diff(&accepted, &observed),
                 }
             }
         };
-        self.done.insert(key, outcome.clone());
         Ok(outcome)
     }
 
@@ -183,6 +230,11 @@ impl SnapshotStore {
             })
             .unwrap_or(0)
     }
+}
+
+/// The text insta writes for `shape` (a test holds the two to each other).
+fn observed_text(shape: &Value) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(shape)?)
 }
 
 /// The snapshot's contents without insta's header, or None when there is no file. Only a
@@ -226,4 +278,46 @@ fn unified_diff(accepted: &str, observed: &str) -> String {
         .context_radius(2)
         .header("accepted", "observed")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observed_text_is_what_insta_writes() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("snap") {
+                continue;
+            }
+            let contents = read_contents(&path).unwrap().unwrap();
+            let shape: Value = serde_json::from_str(&contents).unwrap();
+            assert_eq!(
+                observed_text(&shape).unwrap(),
+                contents,
+                "{}",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert!(checked > 10);
+    }
+
+    #[test]
+    fn ranged_file_names_belong_to_their_variant() {
+        assert_eq!(
+            SnapshotStore::parse_file_name(
+                "delete-external-auth-user-link-by-id@deleted@2.25-2.26.snap"
+            ),
+            Some((Operation::DeleteExternalAuthUserLinkById, "deleted"))
+        );
+        assert_eq!(
+            SnapshotStore::parse_file_name("get-external-auth-by-id@not-authenticated.snap"),
+            Some((Operation::GetExternalAuthById, "not-authenticated"))
+        );
+        assert_eq!(SnapshotStore::parse_file_name("nothing.snap"), None);
+    }
 }

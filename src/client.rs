@@ -151,6 +151,25 @@ impl Client {
     }
 }
 
+impl types::DeleteExternalAuthResult {
+    /// Whether the provider confirmed revocation. Releases before v2.27.0 answer `"OK"` and
+    /// revoke nothing, so for them it is false.
+    pub fn token_revoked(&self) -> bool {
+        match self {
+            Self::ByIdResponse(response) => response.token_revoked,
+            Self::Ok(_) => false,
+        }
+    }
+
+    /// Why revocation failed, when it was attempted and failed.
+    pub fn token_revocation_error(&self) -> Option<&str> {
+        match self {
+            Self::ByIdResponse(response) => response.token_revocation_error.as_deref(),
+            Self::Ok(_) => None,
+        }
+    }
+}
+
 /// Checks the scheme and drops trailing slashes, so paths join as `<base>/api/v2/...`.
 fn normalise_base_url(raw: &str) -> Result<String, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidBaseUrl {

@@ -59,7 +59,7 @@ async fn delete_decodes_revocation_result() {
         .delete_external_auth_user_link_by_id("github")
         .await
         .unwrap();
-    assert!(deleted.token_revoked);
+    assert!(deleted.token_revoked());
     assert!(seen.lock().unwrap()[0].starts_with("DELETE /api/v2/external-auth/github HTTP/1.1"));
 }
 

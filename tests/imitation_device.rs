@@ -386,8 +386,8 @@ async fn typed_client_sees_auth_and_lookup_errors() {
         .delete_external_auth_user_link_by_id("gitlab")
         .await
         .unwrap();
-    assert!(deleted.token_revoked);
-    assert_eq!(deleted.token_revocation_error, None);
+    assert!(deleted.token_revoked());
+    assert_eq!(deleted.token_revocation_error(), None);
     assert_eq!(
         error_of(client.delete_external_auth_user_link_by_id("gitlab").await).0,
         404

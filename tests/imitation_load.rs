@@ -122,7 +122,7 @@ async fn run_round(
         "azure-devops"
     };
     match client.delete_external_auth_user_link_by_id(provider).await {
-        Ok(rv) => assert!(rv.token_revocation_error.is_none()),
+        Ok(rv) => assert!(rv.token_revocation_error().is_none()),
         Err(Error::ErrorResponse(rv)) => assert_eq!(rv.status().as_u16(), 404),
         Err(other) => panic!("delete {provider}: {other}"),
     }

@@ -129,7 +129,9 @@ mod tests {
             "providers": [{"id": "github", "device": true}, {"id": "gitlab", "device": false}],
             "links": [{"provider_id": "github"}]
         });
-        let input = PlanInput::from_list(&list, vec!["github".into(), "gitlab".into()]);
+        let release =
+            crate::releases::Release::resolve(crate::releases::spec(), None, None).unwrap();
+        let input = PlanInput::from_list(release, &list, vec!["github".into(), "gitlab".into()]);
         let flow = device_flow_cases("github", "code");
         let mut cases = independent_cases();
         cases.extend(read_only_plan(&input));

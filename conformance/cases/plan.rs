@@ -1,7 +1,10 @@
 //! Turns the catalog into concrete cases for one target, from what its list returned.
 //! Read-only cases come first and may run concurrently; cases that change state come after.
 
+use coder_external_auth::CoderVersion;
 use serde_json::Value;
+
+use crate::releases::Release;
 
 use super::{
     Call, Case, Credentials, NOT_FOUND, PostBody, UNKNOWN_PROVIDER, is_valid_provider_id,
@@ -26,6 +29,8 @@ pub struct ProviderInfo {
 /// What the plan needs to know about the target.
 #[derive(Clone, Debug)]
 pub struct PlanInput {
+    /// The release whose contract the plan expects.
+    pub release: Release,
     /// The listed providers whose ids can be requested, at most [`MAX_PROVIDERS_CHECKED`].
     pub providers: Vec<ProviderInfo>,
     /// How many providers the list named, valid or not.
@@ -36,7 +41,7 @@ pub struct PlanInput {
 
 impl PlanInput {
     /// Reads providers and links from a list body.
-    pub fn from_list(list: &Value, allow_delete: Vec<String>) -> Self {
+    pub fn from_list(release: Release, list: &Value, allow_delete: Vec<String>) -> Self {
         let linked: Vec<&str> = list["links"]
             .as_array()
             .into_iter()
@@ -61,6 +66,7 @@ impl PlanInput {
             .take(MAX_PROVIDERS_CHECKED)
             .collect();
         Self {
+            release,
             providers,
             listed,
             allow_delete,
@@ -212,16 +218,30 @@ pub fn mutating_plan(input: &PlanInput) -> Vec<Case> {
         cases.push(if provider.linked {
             first
         } else {
-            first.status(404).message(NOT_FOUND).variant("no-link")
+            no_link(first, &input.release)
         });
-        cases.push(
-            Case::new(format!("{} again", provider.id), call())
-                .status(404)
-                .message(NOT_FOUND)
-                .variant("no-link"),
-        );
+        cases.push(no_link(
+            Case::new(format!("{} again", provider.id), call()),
+            &input.release,
+        ));
     }
     cases
+}
+
+/// The first release whose DELETE finds a missing link with 404 and answers a body.
+const DELETE_REWRITTEN: CoderVersion = CoderVersion::new(2, 27, 0);
+
+/// A DELETE with no link to delete: 404, or before v2.27.0 the inverted error branch's 500.
+fn no_link(case: Case, release: &Release) -> Case {
+    let case = case.variant("no-link");
+    if release.version >= DELETE_REWRITTEN {
+        case.status(404).message(NOT_FOUND)
+    } else {
+        // The detail (`fetch object: sql: no rows in result set`) comes from the database
+        // layer and is read from the source, not seen on a server: not held against it.
+        case.status(500)
+            .message("Failed to delete external auth link.")
+    }
 }
 
 /// The device flow's cases for `provider`, in order: a poll before approval, the exchange
@@ -288,12 +308,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn newest() -> Release {
+        Release::resolve(crate::releases::spec(), None, None).unwrap()
+    }
+
     fn input(allow_delete: &[&str]) -> PlanInput {
         let list = json!({
             "providers": [{"id": "github", "device": true}, {"id": "gitlab", "device": false}],
             "links": [{"provider_id": "github"}]
         });
-        PlanInput::from_list(&list, allow_delete.iter().map(|s| s.to_string()).collect())
+        PlanInput::from_list(
+            newest(),
+            &list,
+            allow_delete.iter().map(|s| s.to_string()).collect(),
+        )
     }
 
     #[test]
@@ -317,6 +345,31 @@ mod tests {
             );
         }
         assert!(!titles.iter().any(|t| t.starts_with("delete")));
+    }
+
+    #[test]
+    fn before_v2_27_a_missing_link_is_the_inverted_500() {
+        let old = Release::resolve(
+            crate::releases::spec(),
+            Some("2.26.0".parse().unwrap()),
+            None,
+        )
+        .unwrap();
+        let mut input = input(&["github", "gitlab"]);
+        input.release = old;
+        let summary: Vec<(String, u16)> = mutating_plan(&input)
+            .iter()
+            .map(|case| (case.label.clone(), case.expect.status))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("github".to_owned(), 200),
+                ("github again".to_owned(), 500),
+                ("gitlab".to_owned(), 500),
+                ("gitlab again".to_owned(), 500),
+            ]
+        );
     }
 
     #[test]

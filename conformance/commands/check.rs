@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use coder_external_auth::{BuildError, CoderVersion};
+use coder_external_auth::BuildError;
 
 use crate::cases::CATALOG;
 use crate::checks::{CheckKind, CheckResult, judge};
@@ -14,7 +14,8 @@ use crate::cli::CheckArgs;
 use crate::contract::Contract;
 use crate::exit::Exit;
 use crate::observation::Observation;
-use crate::report::{self, CaseReport, RunReport, Sinks, SnapshotReport};
+use crate::releases::{OLDEST_SUPPORTED, Release, ReleaseSource};
+use crate::report::{self, CaseReport, RunReport, RunSubject, Sinks, SnapshotReport};
 use crate::runner::{Note, RunError, RunOptions, Runner};
 use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
 use crate::snapshot::{Mode, SnapshotStore};
@@ -45,12 +46,12 @@ pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::
         Err(err) => {
             // Nothing lost: CI still gets a report that says why nothing ran.
             let reason = format!("{err:#}");
-            let report = RunReport::could_not_run(
-                target_name(&args),
-                snapshot_dir.display().to_string(),
-                reason.clone(),
-                elapsed_ms(started),
-            );
+            let subject = RunSubject {
+                target: target_name(&args),
+                snapshots: snapshot_dir.display().to_string(),
+                ..RunSubject::default()
+            };
+            let report = RunReport::could_not_run(subject, reason.clone(), elapsed_ms(started));
             let _ = report::deliver(&report, &secrets, sinks, false);
             return Err(anyhow!(secrets.mask_str(&reason)));
         }
@@ -74,10 +75,7 @@ async fn run_cases(
         report_paths.push(("--junit", path.as_path()));
     }
     report::check_distinct(&report_paths)?;
-    // Which release's contract applies is decided here, once.
-    let release = CoderVersion::NEWEST_KNOWN;
     let options = run_options(args)?;
-    let contract = Contract::load(release)?;
     let mut store = SnapshotStore::open(snapshot_dir, mode)?;
     let target = match &args.url {
         Some(url) => {
@@ -112,19 +110,24 @@ async fn run_cases(
     };
     target.shutdown().await;
     let output = output?;
+    // The runner decided the release once; its contract judges every case.
+    let release = &output.release;
+    let contract = Contract::load(release.version)?;
 
     let mut cases = Vec::new();
     for observation in &output.observations {
         cases.push(judge_case(
             observation,
             &contract,
+            release,
             &mut store,
             mode,
             secrets,
         )?);
     }
     cases.extend(skipped_variants(&cases, snapshot_dir));
-    let mut notes: Vec<String> = output.notes.iter().map(note_text).collect();
+    let mut notes: Vec<String> = release_notes(release);
+    notes.extend(output.notes.iter().map(note_text));
     if secrets.too_short() > 0 {
         notes.push(format!(
             "{} secret(s) from the server are shorter than {MIN_MASKABLE_LEN} characters: \
@@ -133,10 +136,14 @@ async fn run_cases(
             secrets.too_short()
         ));
     }
+    let subject = RunSubject {
+        target: description,
+        coder_version: Some(release.reported_version()),
+        contract: release.range.tag(),
+        snapshots: snapshot_dir.display().to_string(),
+    };
     Ok(RunReport::new(
-        description,
-        contract.release().to_string(),
-        snapshot_dir.display().to_string(),
+        subject,
         cases,
         notes,
         elapsed_ms(started),
@@ -148,6 +155,7 @@ async fn run_cases(
 fn judge_case(
     observation: &Observation,
     contract: &Contract,
+    release: &Release,
     store: &mut SnapshotStore,
     mode: Mode,
     secrets: &Secrets,
@@ -172,7 +180,7 @@ fn judge_case(
         Some(_) if judged.failed() && mode == Mode::Accept => None,
         Some(shape) => Some(SnapshotReport::new(
             SnapshotStore::file_name(operation, &judged.variant),
-            store.check(operation, &judged.variant, &shape)?,
+            store.check(operation, &judged.variant, &release.range, &shape)?,
         )),
         None => None,
     };
@@ -210,6 +218,7 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         })
         .transpose()?;
     Ok(RunOptions {
+        coder_version: args.coder_version,
         timeout: Duration::from_secs_f64(args.timeout),
         list_timeout: Duration::from_secs_f64(args.list_timeout),
         allow_delete: args.allow_delete.clone(),
@@ -265,7 +274,40 @@ fn explain(err: RunError, ca_given: bool) -> anyhow::Error {
             }
         ),
         RunError::NoAnswer => anyhow!("the target answered no request"),
+        RunError::TooOld(too_old) => {
+            let how = match &too_old.source {
+                ReleaseSource::Given => "--coder-version".to_owned(),
+                ReleaseSource::Detected(text) => format!("the target reports {text}, that is"),
+                ReleaseSource::Assumed => "the assumed release".to_owned(),
+            };
+            anyhow!(
+                "{how} Coder {}, older than the oldest release this tool checks ({OLDEST_SUPPORTED}); \
+                 upgrade the deployment, or use an older version of this tool",
+                too_old.version
+            )
+        }
     }
+}
+
+/// What the report says about the release and its contract.
+fn release_notes(release: &Release) -> Vec<String> {
+    let mut notes = Vec::new();
+    if release.source == ReleaseSource::Assumed {
+        notes.push(format!(
+            "the target did not say its release (no X-Coder-Build-Version, no /api/v2/buildinfo): \
+             the newest contract ({}) was applied; name it with --coder-version",
+            release.range
+        ));
+    }
+    if release.newer_than_known() {
+        notes.push(format!(
+            "Coder {} is newer than any release this tool knows ({}): the newest contract \
+             was applied, so a drift found here is news",
+            release.version,
+            coder_external_auth::CoderVersion::NEWEST_KNOWN
+        ));
+    }
+    notes
 }
 
 /// What a note says, with the flag that would change it.

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
+use coder_external_auth::CoderVersion;
 use serde_json::Value;
 
 use super::model::Api;
@@ -37,11 +38,14 @@ impl Document {
         }
     }
 
-    /// The five operations (and nothing else) in the normalised model.
-    pub(crate) fn to_model(&self) -> anyhow::Result<Api> {
+    /// The five operations (and nothing else) in the normalised model, an OpenAPI document
+    /// read as the contract of `release` (its release annotations applied).
+    pub(crate) fn to_model(&self, release: CoderVersion) -> anyhow::Result<Api> {
         let api = match self.format {
             Format::Swagger2 => swagger::to_model(&self.value),
-            Format::OpenApi30 => openapi::to_model(&self.value),
+            Format::OpenApi30 => {
+                openapi::to_model(&crate::releases::contract_of(&self.value, release))
+            }
         };
         api.with_context(|| format!("cannot read the operations in {}", self.source))
     }

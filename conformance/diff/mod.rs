@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{ArgGroup, Args};
+use coder_external_auth::CoderVersion;
 
 use crate::exit::Exit;
 use known::Known;
@@ -81,6 +82,10 @@ pub struct DiffArgs {
     #[arg(long, short)]
     pub verbose: bool,
 
+    /// Compare the contract of this Coder release (X.Y.Z) [default: the newest known].
+    #[arg(long, value_name = "X.Y.Z")]
+    pub coder_version: Option<CoderVersion>,
+
     /// Budget for fetching a URL, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -96,6 +101,7 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
                 args.timeout
             )
         })?;
+    let release = args.coder_version.unwrap_or(CoderVersion::NEWEST_KNOWN);
     let outcome = match (&args.upstream, &args.old, &args.new) {
         (Some(upstream), _, _) => {
             let spec = args.spec.as_deref().unwrap_or(DEFAULT_SPEC);
@@ -107,6 +113,7 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
             // relative to what we describe, and its severity is what that would do to a client
             // written against the curated spec.
             let mut outcome = outcome(
+                release,
                 Mode::Upstream,
                 ("curated", &curated),
                 ("upstream", &upstream),
@@ -122,7 +129,7 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
         (None, Some(old), Some(new)) => {
             let old = load::load(old, timeout).await?;
             let new = load::load(new, timeout).await?;
-            outcome(Mode::Versions, ("old", &old), ("new", &new))?
+            outcome(release, Mode::Versions, ("old", &old), ("new", &new))?
         }
         // clap's `sides` group makes OLD NEW or --upstream required.
         _ => bail!("pass --upstream PATH|URL, or OLD and NEW; see `conformance diff --help`"),
@@ -143,6 +150,7 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
 }
 
 fn outcome(
+    release: CoderVersion,
     mode: Mode,
     old: (&'static str, &Document),
     new: (&'static str, &Document),
@@ -152,7 +160,7 @@ fn outcome(
         source: doc.source.clone(),
         format: doc.format_name(),
     };
-    let (old_api, new_api) = (old.1.to_model()?, new.1.to_model()?);
+    let (old_api, new_api) = (old.1.to_model(release)?, new.1.to_model(release)?);
     for (api, (_, doc)) in [(&old_api, old), (&new_api, new)] {
         if api.operations.is_empty() {
             // Not fatal (every operation then shows as removed or added) but rarely meant.

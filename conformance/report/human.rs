@@ -13,9 +13,10 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>12} {} against the contract of Coder {}",
+        "{:>12} {}: Coder {}, contract of Coder {}",
         "Checking",
         printable(&report.target),
+        printable(report.coder_version.as_deref().unwrap_or("(unknown)")),
         printable(&report.contract)
     );
     for case in &report.cases {

@@ -234,13 +234,25 @@ impl Summary {
     }
 }
 
+/// What a run checked: the target, the release and contract, the accepted snapshots.
+#[derive(Clone, Debug, Default)]
+pub struct RunSubject {
+    pub target: String,
+    pub coder_version: Option<String>,
+    pub contract: String,
+    pub snapshots: String,
+}
+
 /// The whole run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {
     pub tool: String,
     pub version: String,
     pub target: String,
-    /// The Coder release whose contract was applied.
+    /// The Coder release checked against: as the deployment reported it, or as given.
+    #[serde(default)]
+    pub coder_version: Option<String>,
+    /// The releases whose contract was applied (`2.27-2.29`).
     pub contract: String,
     pub snapshots: String,
     pub summary: Summary,
@@ -253,10 +265,9 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// The report of a run, with the summary and exit status its cases mean.
     pub fn new(
-        target: String,
-        contract: String,
-        snapshots: String,
+        run: RunSubject,
         cases: Vec<CaseReport>,
         notes: Vec<String>,
         elapsed_ms: f64,
@@ -266,9 +277,10 @@ impl RunReport {
         Self {
             tool: "conformance".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            target,
-            contract,
-            snapshots,
+            target: run.target,
+            coder_version: run.coder_version,
+            contract: run.contract,
+            snapshots: run.snapshots,
             exit_code: summary.exit(),
             summary,
             elapsed_ms,
@@ -279,18 +291,11 @@ impl RunReport {
     }
 
     /// A run that could not go ahead: no cases, the reason as a note, exit 2.
-    pub fn could_not_run(
-        target: String,
-        snapshots: String,
-        reason: String,
-        elapsed_ms: f64,
-    ) -> Self {
+    pub fn could_not_run(run: RunSubject, reason: String, elapsed_ms: f64) -> Self {
         Self {
             exit_code: Exit::CouldNotRun,
             ..Self::new(
-                target,
-                String::new(),
-                snapshots,
+                run,
                 Vec::new(),
                 vec![format!("could not run: {reason}")],
                 elapsed_ms,
