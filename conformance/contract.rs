@@ -10,8 +10,8 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 
-const SPEC_FILE: &str = "openapi/coder-external-auth.json";
-const SPEC: &str = include_str!("../openapi/coder-external-auth.json");
+pub(crate) const SPEC_FILE: &str = "openapi/coder-external-auth.json";
+pub(crate) const SPEC: &str = include_str!("../openapi/coder-external-auth.json");
 
 /// What the spec says about one operation.
 pub struct OperationSpec {
