@@ -31,7 +31,7 @@ trap 'kill "${serve_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$bin" spec --openapi 3.1 >"$work/spec-3.1.json"
 
 unexpected=0
-for spec in openapi/coder-external-auth.json "$work/spec-3.1.json"; do
+for spec in "$PWD/openapi/coder-external-auth.json" "$work/spec-3.1.json"; do
   name=$(basename "$spec" .json)
   # A fresh imitation per run: DELETE removes links, so runs on one server would differ.
   env_file="$work/$name.env"
@@ -45,10 +45,12 @@ for spec in openapi/coder-external-auth.json "$work/spec-3.1.json"; do
   [[ -n "${CODER_URL:-}" ]] || { echo "error: conformance serve printed no CODER_URL within 10 s" >&2; exit 1; }
 
   echo "== schemathesis $VERSION on $name ($(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['openapi'])" "$spec")), --checks all, seed $SEED"
-  "$VENV/bin/schemathesis" run "$spec" --url "$CODER_URL" \
-    -H "Coder-Session-Token: $CODER_SESSION_TOKEN" --checks all --seed "$SEED" --no-color \
-    --generation-database none --report ndjson --report-ndjson-path "$work/$name.ndjson" \
-    >"$work/$name.log" 2>&1 || true
+  # From the scratch directory: Schemathesis and Hypothesis leave .schemathesis/ and
+  # .hypothesis/ in the working directory.
+  (cd "$work" && "$VENV/bin/schemathesis" run "$spec" \
+    --url "$CODER_URL" -H "Coder-Session-Token: $CODER_SESSION_TOKEN" --checks all \
+    --seed "$SEED" --no-color --generation-database none \
+    --report ndjson --report-ndjson-path "$work/$name.ndjson") >"$work/$name.log" 2>&1 || true
   grep -E '^ +(Selected|Tested):|generated|Specification:' "$work/$name.log" | sed 's/^ */   /' || true
 
   # Each check's verdicts over every test case of every phase, then each distinct failure.
