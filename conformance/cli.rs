@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use coder_external_auth::{CoderVersion, SessionToken};
 
 use crate::diff::DiffArgs;
@@ -31,6 +31,8 @@ pub enum Command {
     List(ListArgs),
     /// Compare API descriptions: upstream Swagger against the curated spec, or two spec versions.
     Diff(DiffArgs),
+    /// Print the curated OpenAPI document this binary embeds, as JSON or YAML, OpenAPI 3.0 or 3.1.
+    Spec(SpecArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -111,6 +113,34 @@ pub struct ListArgs {
     /// Directory of accepted snapshots [default: the crate's snapshots/].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Serialisation to print.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SpecFormat::Json)]
+    pub format: SpecFormat,
+
+    /// OpenAPI version to render the contract as: 3.0 is the curated file byte for byte (in
+    /// JSON); 3.1 is the same contract as an OpenAPI 3.1.0 document.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = OpenApiVersion::V3_0)]
+    pub openapi: OpenApiVersion,
+}
+
+/// How `conformance spec` serialises the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SpecFormat {
+    Json,
+    Yaml,
+}
+
+/// The OpenAPI version `conformance spec` renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OpenApiVersion {
+    #[value(name = "3.0")]
+    V3_0,
+    #[value(name = "3.1")]
+    V3_1,
 }
 
 /// Wraps the token at the edge; it is checked where the header is built, so that a bad one

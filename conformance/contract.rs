@@ -11,9 +11,9 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 
-const SPEC_FILE: &str = "openapi/coder-external-auth.json";
+pub(crate) const SPEC_FILE: &str = "openapi/coder-external-auth.json";
 /// The curated spec, as the binary carries it.
-pub const SPEC: &str = include_str!("../openapi/coder-external-auth.json");
+pub(crate) const SPEC: &str = include_str!("../openapi/coder-external-auth.json");
 
 /// What the spec says about one operation.
 pub struct OperationSpec {

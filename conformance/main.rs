@@ -74,6 +74,7 @@ fn main() -> ExitCode {
                     .unwrap_or_else(commands::default_snapshot_dir),
             ),
             Command::Diff(args) => diff::run(&args).await,
+            Command::Spec(args) => commands::spec::run(&args),
         }
     });
     match outcome {

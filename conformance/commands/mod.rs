@@ -3,6 +3,7 @@
 pub mod check;
 pub mod list;
 pub mod serve;
+pub mod spec;
 
 use std::path::PathBuf;
 
