@@ -1,7 +1,7 @@
 //! The known divergences between Coder's published Swagger and the curated spec
 //! (openapi/known-divergences.json): each a deliberate, evidenced difference, matched exactly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -34,6 +34,8 @@ pub(crate) struct Entry {
 #[derive(Debug, Default)]
 pub(crate) struct Known {
     entries: Vec<Entry>,
+    /// (kind, at) to the entry listing it, so a lookup costs the same however long the file.
+    index: BTreeMap<(String, String), usize>,
 }
 
 /// A known (at, kind) that matched no difference: upstream fixed it, or the curated spec now
@@ -47,8 +49,14 @@ pub(crate) struct Stale {
 
 impl Known {
     pub(crate) fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
+        let bytes = super::load::read_file(path)
             .with_context(|| format!("cannot read the known divergences {}", path.display()))?;
+        let text = String::from_utf8(bytes).with_context(|| {
+            format!(
+                "cannot read the known divergences {}: it is not UTF-8",
+                path.display()
+            )
+        })?;
         Self::parse(&text).with_context(|| {
             format!(
                 "{} is not a valid known-divergences file; fix the entry it names",
@@ -59,7 +67,7 @@ impl Known {
 
     pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
         let file: File = serde_json::from_str(text)?;
-        let mut seen = BTreeSet::new();
+        let mut seen = BTreeMap::new();
         for (index, entry) in file.divergences.iter().enumerate() {
             let name = format!("entry {index} ({})", entry.kind);
             if !Kind::KEYS.contains(&entry.kind.as_str()) {
@@ -74,21 +82,25 @@ impl Known {
                 bail!("{name}: needs a reason and evidence");
             }
             for at in &entry.at {
-                if !seen.insert((at.clone(), entry.kind.clone())) {
+                if seen
+                    .insert((entry.kind.clone(), at.clone()), index)
+                    .is_some()
+                {
                     bail!("{name}: `{at}` is listed twice for this kind");
                 }
             }
         }
         Ok(Self {
             entries: file.divergences,
+            index: seen,
         })
     }
 
     pub(crate) fn lookup(&self, change: &Change) -> Option<&Entry> {
-        let at = change.at();
-        self.entries
-            .iter()
-            .find(|entry| entry.kind == change.kind.key() && entry.at.contains(&at))
+        let key = (change.kind.key().to_owned(), change.at());
+        self.index
+            .get(&key)
+            .and_then(|&index| self.entries.get(index))
     }
 
     /// Every (at, kind) that none of `changes` matched, in file order.

@@ -71,6 +71,9 @@ pub(crate) struct Operation {
     pub request_body: Option<Body>,
     /// Keyed by the status as written (`"200"`, `"default"`).
     pub responses: BTreeMap<String, Response>,
+    /// The named schemas its schemas reference, as the document names them
+    /// (`codersdk.ExternalAuth`, `ExternalAuth`): what the other side may not describe at all.
+    pub types: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
