@@ -292,6 +292,77 @@ fn names_longer_than_the_limit_are_refused() {
 }
 
 #[test]
+fn server_urls_base_paths_and_paths_are_held_to_the_name_limit() {
+    let dir = TempDir::new().unwrap();
+    let openapi = |servers: Value| {
+        json!({"openapi": "3.0.3", "servers": servers, "paths": {
+            "/api/v2/external-auth": {"get": {"responses": {"204": {"description": "No Content"}}}}
+        }})
+    };
+    // `{a}` 200,000 times with a 1 KiB default would expand to 200 MB, and a default naming
+    // further variables multiplies again; both are measured before they are made.
+    let many =
+        openapi(json!([{"url": "{a}".repeat(200_000), "variables": {"a": {"default": "x"}}}]));
+    let chained = openapi(json!([{"url": "https://h/{a}{a}{a}{a}", "variables": {
+        "a": {"default": "{b}{b}{b}{b}"},
+        "b": {"default": "y".repeat(100)}
+    }}]));
+    let file = write(dir.path(), "many.json", &many);
+    diff(dir.path(), &["--upstream", path(&file)], None).could_not_run(NAME);
+    let file = write(dir.path(), "chained.json", &chained);
+    let run = diff(dir.path(), &[CURATED, path(&file)], None);
+    run.could_not_run("with variable `b` replaced is longer than 1024 bytes (MAX_NAME_BYTES");
+
+    // A base path is copied into every path; an in-scope path into every difference.
+    let mut doc = swagger(json!({"type": "string"}), json!({}));
+    doc["basePath"] = json!(format!("/{}", "b".repeat(2_000)));
+    let file = write(dir.path(), "base.json", &doc);
+    let run = diff(dir.path(), &["--upstream", path(&file)], None);
+    run.could_not_run("a base path of 2001 bytes");
+    let mut doc = swagger(json!({"type": "string"}), json!({}));
+    let long = format!("/api/v2/external-auth/{}", "p".repeat(2_000));
+    doc["paths"][long.as_str()] = doc["paths"]["/api/v2/external-auth"].clone();
+    let file = write(dir.path(), "path.json", &doc);
+    let run = diff(dir.path(), &["--upstream", path(&file)], None);
+    run.could_not_run("a path of 2022 bytes");
+}
+
+#[test]
+fn more_operations_than_the_limit_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let mut doc = swagger(json!({"type": "string"}), json!({}));
+    for i in 0..300 {
+        doc["paths"][format!("/api/v2/external-auth/generated-{i}")] =
+            json!({"get": {"responses": {}}});
+    }
+    let file = write(dir.path(), "operations.json", &doc);
+    let run = diff(dir.path(), &["--upstream", path(&file)], None);
+    run.could_not_run("more than 256 operations under /api/v2/external-auth (MAX_OPERATIONS");
+}
+
+#[test]
+fn a_known_divergences_file_that_would_flood_the_report_is_refused() {
+    let dir = TempDir::new().unwrap();
+    // One entry, 2,000 locations, each of which would carry the 1 KiB reason into the report.
+    let at: Vec<String> = (0..2_000)
+        .map(|i| format!("GET /api/v2/external-auth 200 response body f{i}"))
+        .collect();
+    let known = write(
+        dir.path(),
+        "known.json",
+        &json!({"divergences": [{"kind": "field_added", "at": at,
+            "reason": "r".repeat(1024), "evidence": ["somewhere L1"]}]}),
+    );
+    let run = diff(
+        dir.path(),
+        &["--upstream", FIXTURE, "--known", path(&known)],
+        None,
+    );
+    run.could_not_run("more than 1 MiB of report (MAX_DIFFERENCE_BYTES");
+    assert!(run.stderr.contains(path(&known)), "{}", run.stderr);
+}
+
+#[test]
 fn differences_beyond_the_text_budget_are_refused() {
     let dir = TempDir::new().unwrap();
     // 9,000 fields (inside the node budget) whose type changes between the two versions, each

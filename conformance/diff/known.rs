@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use super::compare::{Change, Kind};
+use super::compare::{Change, Kind, MAX_DIFFERENCE_BYTES};
 
 /// The file: `divergences` plus free-form provenance keys (`$comment`, `upstream`) for readers.
 #[derive(Debug, Deserialize)]
@@ -33,7 +34,9 @@ pub(crate) struct Entry {
 
 #[derive(Debug, Default)]
 pub(crate) struct Known {
-    entries: Vec<Entry>,
+    /// Shared with the findings they cover, so an entry of many locations is never copied per
+    /// finding.
+    entries: Vec<Rc<Entry>>,
     /// (kind, at) to the entry listing it, so a lookup costs the same however long the file.
     index: BTreeMap<(String, String), usize>,
 }
@@ -68,6 +71,9 @@ impl Known {
     pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
         let file: File = serde_json::from_str(text)?;
         let mut seen = BTreeMap::new();
+        // Each location may carry its entry's reason and evidence into the report, as a known
+        // difference or a stale one: held to the budget of the differences themselves.
+        let mut attached = 0usize;
         for (index, entry) in file.divergences.iter().enumerate() {
             let name = format!("entry {index} ({})", entry.kind);
             if !Kind::KEYS.contains(&entry.kind.as_str()) {
@@ -81,7 +87,18 @@ impl Known {
             {
                 bail!("{name}: needs a reason and evidence");
             }
+            let carried = entry.kind.len()
+                + entry.reason.len()
+                + entry.evidence.iter().map(String::len).sum::<usize>();
             for at in &entry.at {
+                attached = attached.saturating_add(at.len().saturating_add(carried));
+                if attached > MAX_DIFFERENCE_BYTES {
+                    bail!(
+                        "{name}: with each location's reason and evidence the file comes to more than {} MiB of report \
+                         (MAX_DIFFERENCE_BYTES, the limit for one comparison); shorten the entries",
+                        MAX_DIFFERENCE_BYTES / (1024 * 1024)
+                    );
+                }
                 if seen
                     .insert((entry.kind.clone(), at.clone()), index)
                     .is_some()
@@ -91,12 +108,12 @@ impl Known {
             }
         }
         Ok(Self {
-            entries: file.divergences,
+            entries: file.divergences.into_iter().map(Rc::new).collect(),
             index: seen,
         })
     }
 
-    pub(crate) fn lookup(&self, change: &Change) -> Option<&Entry> {
+    pub(crate) fn lookup(&self, change: &Change) -> Option<&Rc<Entry>> {
         let key = (change.kind.key().to_owned(), change.at());
         self.index
             .get(&key)

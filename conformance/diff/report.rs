@@ -1,6 +1,8 @@
 //! Renders a diff outcome: Cargo-like lines for people (stderr) and a JSON document for
 //! machines (`--json PATH`). Pure: strings in, strings out.
 
+use std::rc::Rc;
+
 use serde_json::{Value, json};
 
 use super::classify::Severity;
@@ -31,7 +33,7 @@ pub(crate) struct Finding {
     pub change: Change,
     pub severity: Severity,
     /// The entry of openapi/known-divergences.json that covers it (upstream mode only).
-    pub known: Option<Entry>,
+    pub known: Option<Rc<Entry>>,
 }
 
 #[derive(Debug, Clone)]
@@ -312,7 +314,7 @@ mod tests {
             findings: vec![Finding {
                 change,
                 severity: Severity::Breaking,
-                known: known.then_some(entry),
+                known: known.then(|| Rc::new(entry)),
             }],
             stale: Vec::new(),
             not_comparable: Vec::new(),

@@ -22,7 +22,8 @@ const MAX_DEPTH: usize = 64;
 pub(crate) const MAX_SCHEMA_NODES: usize = 10_000;
 
 /// The longest name kept from a description: a property or parameter name, a `$ref`, a `type`,
-/// a `format`, a `required` entry. Real ones are under 64 bytes. Every node copies its names, so
+/// a `format`, a `required` entry, an in-scope path, a `basePath` or server URL. Real ones are
+/// under 64 bytes. Every node copies its names and every difference its operation's path, so
 /// this and `MAX_SCHEMA_NODES` together bound what a description can make the diff hold.
 pub(crate) const MAX_NAME_BYTES: usize = 1024;
 
@@ -222,7 +223,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// `text`, when it is at most `MAX_NAME_BYTES` long; `what` names it in the error.
-fn kept<'t>(what: &str, text: &'t str) -> anyhow::Result<&'t str> {
+pub(crate) fn kept<'t>(what: &str, text: &'t str) -> anyhow::Result<&'t str> {
     if text.len() > MAX_NAME_BYTES {
         bail!(
             "a {what} of {} bytes is longer than {MAX_NAME_BYTES} bytes (MAX_NAME_BYTES, the limit for a name); no real API description has one",
