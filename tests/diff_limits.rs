@@ -459,6 +459,8 @@ enum Body {
     DeclaredHuge,
     /// Declares a small Content-Length and sends a byte at a time, slowly, for ever.
     Trickle,
+    /// A status line, then header lines without end.
+    EndlessHead,
 }
 
 /// Serves `body` to every connection on a loopback port, each from its own thread, until the
@@ -504,6 +506,13 @@ fn answer(stream: &mut impl Write, body: Body) -> std::io::Result<()> {
                 stream.write_all(&spaces)?;
             }
         }
+        Body::EndlessHead => {
+            stream.write_all(b"HTTP/1.1 200 OK\r\n")?;
+            let line = format!("X-Filler: {}\r\n", "a".repeat(1000));
+            loop {
+                stream.write_all(line.as_bytes())?;
+            }
+        }
         Body::Trickle => {
             stream.write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
@@ -535,6 +544,31 @@ fn endless_and_oversized_bodies_stop_at_the_limit() {
         // Either side of two versions is fetched the same way.
         diff(dir.path(), &[CURATED, &url], None).could_not_run(DOCUMENT);
     }
+}
+
+#[test]
+fn an_endless_head_is_refused_by_the_http_client() {
+    // hyper's own limit on a response head (no constant of ours: it is the client's).
+    let dir = TempDir::new().unwrap();
+    let url = serve(Body::EndlessHead);
+    let run = diff(dir.path(), &["--upstream", &url], None);
+    run.could_not_run("message head is too large");
+}
+
+#[test]
+fn json_nested_past_the_parser_limit_is_refused() {
+    // serde_json stops at 128 levels, so neither parsing nor dropping the value recurses deeply.
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("nested.json");
+    let depth = 1_000_000;
+    let text = format!(
+        r#"{{"swagger":"2.0","x":{}{}}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    std::fs::write(&file, text).unwrap();
+    let run = diff(dir.path(), &["--upstream", path(&file)], None);
+    run.could_not_run("recursion limit exceeded");
 }
 
 #[test]
