@@ -5,7 +5,7 @@
 //! timeout, never an assertion on time); one test holds the binary to a hard address-space
 //! limit, under which the unbounded reading of old aborted.
 
-#![cfg(feature = "conformance")]
+#![cfg(all(feature = "conformance", unix))]
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
