@@ -173,6 +173,79 @@ fn the_upstream_fixture_differs_only_in_known_ways() {
 }
 
 #[test]
+fn types_upstream_never_names_are_reported_not_comparable() {
+    let (_dir, run) = upstream(|_| {});
+    // Informational: the exit status is the fixture's, 0.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report.as_ref().unwrap();
+    let listed: Vec<(&str, &str)> = report["not_comparable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["side"].as_str().unwrap(), n["type"].as_str().unwrap()))
+        .collect();
+    for name in [
+        "ListUserExternalAuthResponse",
+        "ExternalAuthLinkProvider",
+        "ExternalAuthDeviceExchange",
+    ] {
+        assert!(listed.contains(&("curated", name)), "{name} in {listed:?}");
+        assert!(
+            run.stderr
+                .contains(&format!("     Skipped curated type {name} (used by ")),
+            "{}",
+            run.stderr
+        );
+    }
+    // Types both sides name are compared, so never listed.
+    assert!(
+        !listed
+            .iter()
+            .any(|(_, name)| name.ends_with("ExternalAuthDevice"))
+    );
+    let exchange = report["not_comparable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["type"] == "ExternalAuthDeviceExchange")
+        .unwrap();
+    assert_eq!(
+        exchange["operations"],
+        json!(["POST /api/v2/external-auth/{externalauth}/device"])
+    );
+    assert_eq!(exchange["severity"], "informational");
+    assert_eq!(report["summary"]["not_comparable"], listed.len());
+    assert!(
+        run.stderr
+            .contains(&format!("{} types not comparable", listed.len())),
+        "{}",
+        run.stderr
+    );
+
+    // Once upstream references a type of that name, it is compared and no longer listed.
+    let (_dir, run) = upstream(|swagger| {
+        swagger["definitions"]["codersdk.ExternalAuthDeviceExchange"] =
+            json!({"type": "object", "properties": {"device_code": {"type": "string"}}});
+        swagger["paths"]["/api/v2/external-auth/{externalauth}/device"]["post"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "request", "in": "body", "required": true,
+                "schema": {"$ref": "#/definitions/codersdk.ExternalAuthDeviceExchange"}}));
+    });
+    let listed = run.report.as_ref().unwrap()["not_comparable"].to_string();
+    assert!(!listed.contains("ExternalAuthDeviceExchange"), "{listed}");
+    assert!(listed.contains("ListUserExternalAuthResponse"), "{listed}");
+}
+
+#[test]
+fn two_versions_report_nothing_as_not_comparable() {
+    let dir = TempDir::new().unwrap();
+    let run = conformance(dir.path(), &[CURATED, FIXTURE]);
+    assert_eq!(run.report.as_ref().unwrap()["not_comparable"], json!([]));
+    assert!(!run.stderr.contains("Skipped"), "{}", run.stderr);
+}
+
+#[test]
 fn the_pre_v2_34_base_path_layout_is_equivalent() {
     let (_dir, run) = upstream(old_base_path);
     assert_eq!(run.code, 0, "{}", run.stderr);

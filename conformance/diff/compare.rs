@@ -4,7 +4,15 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use anyhow::bail;
+
 use super::model::{Api, Body, OpKey, Operation, Param, Schema};
+
+/// The most text all differences together may hold: operation, location, old and new values.
+/// The upstream fixture's 75 differences take 5 KiB. Names are short but a location repeats
+/// every name above it, so a deep description with many differences could otherwise build
+/// reports of gigabytes from the bounded model.
+pub(crate) const MAX_DIFFERENCE_BYTES: usize = 1024 * 1024;
 
 /// One difference. `operation` + `location` + `kind` is its identity: stable across runs and
 /// what openapi/known-divergences.json matches on.
@@ -51,6 +59,17 @@ pub(crate) enum Location {
 }
 
 impl Location {
+    /// The bytes of text it holds.
+    fn text_len(&self) -> usize {
+        match self {
+            Location::Operation => 0,
+            Location::Parameter { place, name } => place.len() + name.len(),
+            Location::RequestBody { field } => field.len(),
+            Location::Response { status } => status.len(),
+            Location::ResponseBody { status, field } => status.len() + field.len(),
+        }
+    }
+
     /// Whether the client sends this (request) rather than reads it (response): the direction
     /// decides which way a change breaks.
     pub(crate) fn is_request(&self) -> bool {
@@ -187,14 +206,16 @@ impl Kind {
 }
 
 /// Every difference from `old` to `new`, in a stable order (operations sorted, then the order
-/// the operation is read in).
-pub(crate) fn compare(old: &Api, new: &Api) -> Vec<Change> {
+/// the operation is read in); an error once they pass `MAX_DIFFERENCE_BYTES`.
+pub(crate) fn compare(old: &Api, new: &Api) -> anyhow::Result<Vec<Change>> {
     let mut out = Vec::new();
+    let mut spent = 0;
     let keys: BTreeSet<&OpKey> = old.operations.keys().chain(new.operations.keys()).collect();
     for key in keys {
         let mut diff = Diff {
             operation: key,
             out: &mut out,
+            spent: &mut spent,
         };
         match (old.operations.get(key), new.operations.get(key)) {
             (Some(_), None) => diff.push(Location::Operation, Kind::OperationRemoved, None, None),
@@ -202,17 +223,41 @@ pub(crate) fn compare(old: &Api, new: &Api) -> Vec<Change> {
             (Some(old), Some(new)) => diff.operation(old, new),
             (None, None) => {}
         }
+        if spent > MAX_DIFFERENCE_BYTES {
+            bail!(
+                "the differences come to more than {} MiB of text (MAX_DIFFERENCE_BYTES, the limit for one comparison); \
+                 is each side the description you meant?",
+                MAX_DIFFERENCE_BYTES / (1024 * 1024)
+            );
+        }
     }
-    out
+    Ok(out)
 }
 
 struct Diff<'a> {
     operation: &'a OpKey,
     out: &'a mut Vec<Change>,
+    /// Bytes of text held by `out`, against MAX_DIFFERENCE_BYTES.
+    spent: &'a mut usize,
 }
 
 impl Diff<'_> {
+    fn over_budget(&self) -> bool {
+        *self.spent > MAX_DIFFERENCE_BYTES
+    }
+
     fn push(&mut self, location: Location, kind: Kind, old: Option<String>, new: Option<String>) {
+        let text = |value: &Option<String>| value.as_ref().map_or(0, String::len);
+        let cost = self.operation.method.len()
+            + self.operation.path.len()
+            + location.text_len()
+            + text(&old)
+            + text(&new);
+        *self.spent = self.spent.saturating_add(cost);
+        if self.over_budget() {
+            // `compare` reports it once the operation is done; nothing more is kept.
+            return;
+        }
         self.out.push(Change {
             operation: self.operation.clone(),
             location,
@@ -362,7 +407,7 @@ impl Diff<'_> {
 
     fn schema(&mut self, at: &dyn Fn(&str) -> Location, path: &str, old: &Schema, new: &Schema) {
         // A cycle marker is a back-reference already being compared further up.
-        if old.cycle.is_some() || new.cycle.is_some() {
+        if old.cycle.is_some() || new.cycle.is_some() || self.over_budget() {
             return;
         }
         if !self.scalar(at, path, old, new) {
@@ -429,6 +474,11 @@ pub(crate) fn describe(schema: &Schema) -> String {
 mod tests {
     use super::*;
     use crate::diff::model::Response;
+
+    /// The comparison, within its budget (every test here is far inside it).
+    fn compare(old: &Api, new: &Api) -> Vec<Change> {
+        super::compare(old, new).unwrap()
+    }
 
     fn object(fields: &[(&str, Schema, bool)]) -> Schema {
         Schema {

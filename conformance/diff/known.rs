@@ -1,13 +1,14 @@
 //! The known divergences between Coder's published Swagger and the curated spec
 //! (openapi/known-divergences.json): each a deliberate, evidenced difference, matched exactly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use super::compare::{Change, Kind};
+use super::compare::{Change, Kind, MAX_DIFFERENCE_BYTES};
 
 /// The file: `divergences` plus free-form provenance keys (`$comment`, `upstream`) for readers.
 #[derive(Debug, Deserialize)]
@@ -33,7 +34,11 @@ pub(crate) struct Entry {
 
 #[derive(Debug, Default)]
 pub(crate) struct Known {
-    entries: Vec<Entry>,
+    /// Shared with the findings they cover, so an entry of many locations is never copied per
+    /// finding.
+    entries: Vec<Rc<Entry>>,
+    /// (kind, at) to the entry listing it, so a lookup costs the same however long the file.
+    index: BTreeMap<(String, String), usize>,
 }
 
 /// A known (at, kind) that matched no difference: upstream fixed it, or the curated spec now
@@ -47,8 +52,14 @@ pub(crate) struct Stale {
 
 impl Known {
     pub(crate) fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
+        let bytes = super::load::read_file(path)
             .with_context(|| format!("cannot read the known divergences {}", path.display()))?;
+        let text = String::from_utf8(bytes).with_context(|| {
+            format!(
+                "cannot read the known divergences {}: it is not UTF-8",
+                path.display()
+            )
+        })?;
         Self::parse(&text).with_context(|| {
             format!(
                 "{} is not a valid known-divergences file; fix the entry it names",
@@ -59,7 +70,10 @@ impl Known {
 
     pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
         let file: File = serde_json::from_str(text)?;
-        let mut seen = BTreeSet::new();
+        let mut seen = BTreeMap::new();
+        // Each location may carry its entry's reason and evidence into the report, as a known
+        // difference or a stale one: held to the budget of the differences themselves.
+        let mut attached = 0usize;
         for (index, entry) in file.divergences.iter().enumerate() {
             let name = format!("entry {index} ({})", entry.kind);
             if !Kind::KEYS.contains(&entry.kind.as_str()) {
@@ -73,22 +87,37 @@ impl Known {
             {
                 bail!("{name}: needs a reason and evidence");
             }
+            let carried = entry.kind.len()
+                + entry.reason.len()
+                + entry.evidence.iter().map(String::len).sum::<usize>();
             for at in &entry.at {
-                if !seen.insert((at.clone(), entry.kind.clone())) {
+                attached = attached.saturating_add(at.len().saturating_add(carried));
+                if attached > MAX_DIFFERENCE_BYTES {
+                    bail!(
+                        "{name}: with each location's reason and evidence the file comes to more than {} MiB of report \
+                         (MAX_DIFFERENCE_BYTES, the limit for one comparison); shorten the entries",
+                        MAX_DIFFERENCE_BYTES / (1024 * 1024)
+                    );
+                }
+                if seen
+                    .insert((entry.kind.clone(), at.clone()), index)
+                    .is_some()
+                {
                     bail!("{name}: `{at}` is listed twice for this kind");
                 }
             }
         }
         Ok(Self {
-            entries: file.divergences,
+            entries: file.divergences.into_iter().map(Rc::new).collect(),
+            index: seen,
         })
     }
 
-    pub(crate) fn lookup(&self, change: &Change) -> Option<&Entry> {
-        let at = change.at();
-        self.entries
-            .iter()
-            .find(|entry| entry.kind == change.kind.key() && entry.at.contains(&at))
+    pub(crate) fn lookup(&self, change: &Change) -> Option<&Rc<Entry>> {
+        let key = (change.kind.key().to_owned(), change.at());
+        self.index
+            .get(&key)
+            .and_then(|&index| self.entries.get(index))
     }
 
     /// Every (at, kind) that none of `changes` matched, in file order.

@@ -1,6 +1,9 @@
 //! Reads one API description from a file or an http(s) URL and says which format it is in;
-//! every failure names the source and is a "could not run".
+//! every failure names the source and is a "could not run". Reading is bounded: at most
+//! `MAX_DOCUMENT_BYTES` from either, only regular files, a URL within `--timeout`.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,6 +13,17 @@ use serde_json::Value;
 
 use super::model::Api;
 use super::{openapi, swagger};
+
+/// The most bytes read from one description, file or URL (and from the known-divergences file).
+/// Coder's whole published swagger.json is about 470 KiB (481,066 bytes at coder/coder
+/// 00072fa4, `coderd/apidoc/swagger.json`); 8 MiB leaves it room to grow seventeen-fold while a
+/// parsed document stays in the tens of megabytes.
+pub(crate) const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// `8 MiB`, for messages.
+pub(crate) fn document_limit() -> String {
+    format!("{} MiB", MAX_DOCUMENT_BYTES / (1024 * 1024))
+}
 
 /// The two formats the diff reads. Coder publishes Swagger 2.0; the curated spec is 3.0.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +74,63 @@ pub(crate) async fn load(source: &str, timeout: Duration) -> anyhow::Result<Docu
     let bytes = if is_url(source) {
         fetch(source, timeout).await?
     } else {
-        std::fs::read(Path::new(source))
-            .map_err(|err| anyhow!("cannot read {source}: {err}; check the path"))?
+        read_file(Path::new(source))?
     };
     parse(source, &bytes)
+}
+
+/// Reads a regular file of at most `MAX_DOCUMENT_BYTES`. Anything else (a directory, a FIFO,
+/// a device such as /dev/zero) is refused before it is opened, since opening a FIFO blocks
+/// until a writer appears and a device may never end.
+pub(crate) fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let shown = path.display();
+    let metadata = std::fs::metadata(path)
+        .map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
+    refuse_irregular(path, &metadata)?;
+    refuse_oversized(path, metadata.len())?;
+    let file =
+        File::open(path).map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
+    // The path may have been replaced since `metadata`: what was opened is what counts.
+    let metadata = file
+        .metadata()
+        .map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
+    refuse_irregular(path, &metadata)?;
+    refuse_oversized(path, metadata.len())?;
+    // Whatever the size said (files in /proc say 0, a file may grow while it is read), read at
+    // most one byte more than the limit, which is enough to know it was exceeded.
+    let expected = usize::try_from(metadata.len().min(MAX_DOCUMENT_BYTES)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected.saturating_add(1));
+    file.take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
+    refuse_oversized(path, bytes.len() as u64)?;
+    Ok(bytes)
+}
+
+fn refuse_irregular(path: &Path, metadata: &std::fs::Metadata) -> anyhow::Result<()> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let what = if metadata.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file (a FIFO, socket or device)"
+    };
+    bail!(
+        "cannot read {}: it is {what}; pass a JSON file or an http(s) URL",
+        path.display()
+    )
+}
+
+fn refuse_oversized(path: &Path, len: u64) -> anyhow::Result<()> {
+    if len > MAX_DOCUMENT_BYTES {
+        bail!(
+            "cannot read {}: it is larger than {} (MAX_DOCUMENT_BYTES, the limit for one description); is it the right file?",
+            path.display(),
+            document_limit()
+        );
+    }
+    Ok(())
 }
 
 /// Parses and detects the format; separate from `load` so it is testable without I/O.
@@ -112,18 +179,59 @@ async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
         ))
         .build()
         .context("cannot build the HTTP client")?;
-    let response = client.get(url).send().await.with_context(|| {
-        format!("cannot fetch {url}; check the URL and the network, or pass a downloaded file")
+    let mut response = client.get(url).send().await.map_err(|err| {
+        if err.is_timeout() {
+            failed(url, timeout, err)
+        } else {
+            anyhow::Error::new(err).context(format!(
+                "cannot fetch {url}; check the URL and the network, or pass a downloaded file"
+            ))
+        }
     })?;
     let status = response.status();
     if !status.is_success() {
         bail!("cannot fetch {url}: the server answered {status}; check the URL");
     }
-    let bytes = response
-        .bytes()
-        .await
-        .with_context(|| format!("cannot fetch {url}: the body did not arrive"))?;
-    Ok(bytes.to_vec())
+    let too_large = || {
+        anyhow!(
+            "cannot fetch {url}: the body is larger than {} (MAX_DOCUMENT_BYTES, the limit for one description); is it the right URL?",
+            document_limit()
+        )
+    };
+    // A declared length over the limit fails before a byte of the body is read; an undeclared
+    // or false one is caught by counting what arrives.
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_DOCUMENT_BYTES)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = response
+            .chunk()
+            .await
+            .map_err(|err| failed(url, timeout, err))?;
+        let Some(chunk) = chunk else { break };
+        if (bytes.len() + chunk.len()) as u64 > MAX_DOCUMENT_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// The client's `timeout` covers connecting, the head and the whole body: a server that
+/// trickles bytes is stopped by it as surely as one that never answers.
+fn failed(url: &str, timeout: Duration, err: reqwest::Error) -> anyhow::Error {
+    if err.is_timeout() {
+        anyhow!(
+            "cannot fetch {url}: no complete answer within --timeout {} s; raise --timeout or pass a downloaded file",
+            timeout.as_secs_f64()
+        )
+    } else {
+        anyhow::Error::new(err).context(format!("cannot fetch {url}: the body did not arrive"))
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod classify;
 mod compare;
+mod coverage;
 mod known;
 mod load;
 mod model;
@@ -22,6 +23,7 @@ use coder_external_auth::CoderVersion;
 use crate::exit::Exit;
 use known::Known;
 use load::Document;
+use model::Api;
 use report::{Finding, Mode, Outcome, Side};
 
 /// The curated spec, found beside the crate rather than the working directory.
@@ -29,6 +31,8 @@ const DEFAULT_SPEC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/openapi/coder-external-auth.json"
 );
+/// `--timeout`'s default for fetching a URL: connecting, the head and the whole body.
+const DEFAULT_FETCH_TIMEOUT_SECS: f64 = 30.0;
 /// The known divergences between upstream and the curated spec.
 const DEFAULT_KNOWN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -87,7 +91,7 @@ pub struct DiffArgs {
     pub coder_version: Option<CoderVersion>,
 
     /// Budget for fetching a URL, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_FETCH_TIMEOUT_SECS)]
     pub timeout: f64,
 }
 
@@ -109,18 +113,21 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
             let known = Known::read(known_path)?;
             let curated = load::load(spec, timeout).await?;
             let upstream = load::load(upstream, timeout).await?;
+            let (curated_api, upstream_api) =
+                (curated.to_model(release)?, upstream.to_model(release)?);
             // Curated is OLD and upstream NEW, so each difference reads as what upstream did
             // relative to what we describe, and its severity is what that would do to a client
             // written against the curated spec.
             let mut outcome = outcome(
-                release,
                 Mode::Upstream,
-                ("curated", &curated),
-                ("upstream", &upstream),
+                ("curated", &curated, &curated_api),
+                ("upstream", &upstream, &upstream_api),
             )?;
             for finding in &mut outcome.findings {
                 finding.known = known.lookup(&finding.change).cloned();
             }
+            outcome.not_comparable =
+                coverage::not_comparable(("curated", &curated_api), ("upstream", &upstream_api));
             let changes: Vec<_> = outcome.findings.iter().map(|f| f.change.clone()).collect();
             outcome.stale = known.stale(&changes);
             outcome.known_file = Some(known_path.display().to_string());
@@ -129,7 +136,12 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
         (None, Some(old), Some(new)) => {
             let old = load::load(old, timeout).await?;
             let new = load::load(new, timeout).await?;
-            outcome(release, Mode::Versions, ("old", &old), ("new", &new))?
+            let (old_api, new_api) = (old.to_model(release)?, new.to_model(release)?);
+            outcome(
+                Mode::Versions,
+                ("old", &old, &old_api),
+                ("new", &new, &new_api),
+            )?
         }
         // clap's `sides` group makes OLD NEW or --upstream required.
         _ => bail!("pass --upstream PATH|URL, or OLD and NEW; see `conformance diff --help`"),
@@ -150,18 +162,16 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
 }
 
 fn outcome(
-    release: CoderVersion,
     mode: Mode,
-    old: (&'static str, &Document),
-    new: (&'static str, &Document),
+    old: (&'static str, &Document, &Api),
+    new: (&'static str, &Document, &Api),
 ) -> anyhow::Result<Outcome> {
-    let side = |(role, doc): (&'static str, &Document)| Side {
+    let side = |(role, doc, _): (&'static str, &Document, &Api)| Side {
         role,
         source: doc.source.clone(),
         format: doc.format_name(),
     };
-    let (old_api, new_api) = (old.1.to_model(release)?, new.1.to_model(release)?);
-    for (api, (_, doc)) in [(&old_api, old), (&new_api, new)] {
+    for (_, doc, api) in [old, new] {
         if api.operations.is_empty() {
             // Not fatal (every operation then shows as removed or added) but rarely meant.
             eprintln!(
@@ -171,7 +181,8 @@ fn outcome(
             );
         }
     }
-    let findings = compare::compare(&old_api, &new_api)
+    let findings = compare::compare(old.2, new.2)
+        .with_context(|| format!("cannot compare {} with {}", old.1.source, new.1.source))?
         .into_iter()
         .map(|change| Finding {
             severity: classify::classify(&change),
@@ -185,6 +196,7 @@ fn outcome(
         new: side(new),
         findings,
         stale: Vec::new(),
+        not_comparable: Vec::new(),
         known_file: None,
     })
 }

@@ -4,9 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use super::schema::kept;
+
 /// The prefix every operation this crate describes lives under; paths elsewhere in a full
 /// upstream swagger.json are none of our business.
 pub(crate) const SCOPE: &str = "/api/v2/external-auth";
+
+/// The most in-scope operations one description may hold. Coder has five; every operation is
+/// kept with its parameters and responses and keys every difference in it, so a description
+/// of thousands (one generated path each) is refused rather than compared.
+pub(crate) const MAX_OPERATIONS: usize = 256;
 
 /// Whether a full path (basePath or server path already applied) is one of ours.
 pub(crate) fn in_scope(path: &str) -> bool {
@@ -71,6 +78,9 @@ pub(crate) struct Operation {
     pub request_body: Option<Body>,
     /// Keyed by the status as written (`"200"`, `"default"`).
     pub responses: BTreeMap<String, Response>,
+    /// The named schemas its schemas reference, as the document names them
+    /// (`codersdk.ExternalAuth`, `ExternalAuth`): what the other side may not describe at all.
+    pub types: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,27 +125,40 @@ pub(crate) fn collect_operations(
     methods: &[&str],
     mut convert: impl FnMut(Option<&serde_json::Value>, &serde_json::Value) -> anyhow::Result<Operation>,
 ) -> anyhow::Result<Api> {
-    use anyhow::Context;
+    use anyhow::{Context, bail};
     let mut api = Api::default();
     let Some(paths) = doc.get("paths").and_then(serde_json::Value::as_object) else {
         return Ok(api);
     };
+    // The base prefixes every path: a long one would be copied once per path.
+    kept("base path", base)?;
     for (path, item) in paths {
         let full = join_path(base, path);
         if !in_scope(&full) {
             continue;
         }
+        kept("path", &full).with_context(|| format!("in path `{}…`", prefix(&full)))?;
         let shared = item.get("parameters");
         for method in methods {
             let Some(op) = item.get(*method) else {
                 continue;
             };
+            if api.operations.len() >= MAX_OPERATIONS {
+                bail!(
+                    "it has more than {MAX_OPERATIONS} operations under {SCOPE} (MAX_OPERATIONS, the limit per description); Coder has five"
+                );
+            }
             let key = OpKey::new(method, &full);
             let operation = convert(shared, op).with_context(|| format!("in operation {key}"))?;
             api.operations.insert(key, operation);
         }
     }
     Ok(api)
+}
+
+/// The first few characters of a text too long to quote whole.
+fn prefix(text: &str) -> String {
+    text.chars().take(64).collect()
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! OpenAPI 3.0.x (the curated spec) into the normalised model.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use serde_json::Value;
 
 use super::model::{Api, Body, Operation, Param, Response, collect_operations};
-use super::schema::Resolver;
+use super::schema::{MAX_NAME_BYTES, Resolver, kept};
 
 /// The methods an OpenAPI 3.0 path item may hold.
 const METHODS: [&str; 8] = [
@@ -13,10 +13,51 @@ const METHODS: [&str; 8] = [
 
 pub(crate) fn to_model(doc: &Value) -> anyhow::Result<Api> {
     let resolver = Resolver::new(doc, "nullable");
+    check_server(doc).context("in the first server")?;
     let base = server_path(doc);
     collect_operations(doc, &base, &METHODS, |shared, op| {
         operation(&resolver, shared, op)
     })
+}
+
+/// Refuses a first server whose URL, a variable's default, or the URL with its variables
+/// replaced would be longer than `MAX_NAME_BYTES`: `{a}` a million times with a megabyte default
+/// would otherwise expand to terabytes. Replaces as `server_path` does, in the same order, each
+/// step measured before it is made, so the text never grows past the limit.
+fn check_server(doc: &Value) -> anyhow::Result<()> {
+    let Some(server) = doc.pointer("/servers/0") else {
+        return Ok(());
+    };
+    let url = server
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mut url = kept("`url`", url)?.to_owned();
+    for (name, variable) in server
+        .get("variables")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let default = variable
+            .get("default")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let pattern = format!("{{{name}}}");
+        let count = url.matches(&pattern).count();
+        let len = url
+            .len()
+            .saturating_sub(count * pattern.len())
+            .saturating_add(count.saturating_mul(default.len()));
+        if len > MAX_NAME_BYTES {
+            bail!(
+                "its `url` with variable `{}` replaced is longer than {MAX_NAME_BYTES} bytes (MAX_NAME_BYTES, the limit for a name)",
+                name.chars().take(64).collect::<String>()
+            );
+        }
+        url = url.replace(&pattern, default);
+    }
+    Ok(())
 }
 
 /// The path part of the first server URL (variables at their defaults): `/api/v2` for a server
@@ -62,8 +103,8 @@ fn operation(resolver: &Resolver, shared: Option<&Value>, op: &Value) -> anyhow:
     for list in [shared, op.get("parameters")].into_iter().flatten() {
         for param in list.as_array().into_iter().flatten() {
             let param = resolver.deref(param)?;
-            let place = string(param, "in").unwrap_or_default();
-            let name = string(param, "name").unwrap_or_default();
+            let place = resolver.name_of(param, "in")?;
+            let name = resolver.name_of(param, "name")?;
             let required = param.get("required").and_then(Value::as_bool) == Some(true);
             let schema = match param.get("schema").or_else(|| media_schema(param)) {
                 Some(schema) => resolver
@@ -106,6 +147,7 @@ fn operation(resolver: &Resolver, shared: Option<&Value>, op: &Value) -> anyhow:
             .responses
             .insert(status.clone(), Response { schema });
     }
+    operation.types = resolver.take_types();
     Ok(operation)
 }
 
@@ -164,5 +206,23 @@ mod tests {
         assert!(param.required);
         assert_eq!(param.schema.ty.as_deref(), Some("string"));
         assert_eq!(op.responses["204"].schema, None);
+    }
+
+    #[test]
+    fn server_variables_are_measured_as_they_are_replaced() {
+        let server = |url: &str, b: usize| {
+            json!({"servers": [{"url": url, "variables": {
+                "a": {"default": "{b}{b}"},
+                "b": {"default": "x".repeat(b)}
+            }}]})
+        };
+        // Exactly the limit after both replacements: read, and the same text server_path makes.
+        let fits = server("{a}", MAX_NAME_BYTES / 2);
+        assert!(check_server(&fits).is_ok());
+        assert_eq!(server_path(&fits), "");
+        let over = server("{a}", MAX_NAME_BYTES / 2 + 1);
+        let err = format!("{:#}", check_server(&over).unwrap_err());
+        assert!(err.contains("variable `b` replaced"), "{err}");
+        assert!(check_server(&json!({})).is_ok());
     }
 }

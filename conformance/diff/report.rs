@@ -1,10 +1,13 @@
 //! Renders a diff outcome: Cargo-like lines for people (stderr) and a JSON document for
 //! machines (`--json PATH`). Pure: strings in, strings out.
 
+use std::rc::Rc;
+
 use serde_json::{Value, json};
 
 use super::classify::Severity;
 use super::compare::Change;
+use super::coverage::NotComparable;
 use super::known::{Entry, Stale};
 
 /// Which comparison ran: it decides what "new" means and so the exit status.
@@ -30,7 +33,7 @@ pub(crate) struct Finding {
     pub change: Change,
     pub severity: Severity,
     /// The entry of openapi/known-divergences.json that covers it (upstream mode only).
-    pub known: Option<Entry>,
+    pub known: Option<Rc<Entry>>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +43,9 @@ pub(crate) struct Outcome {
     pub new: Side,
     pub findings: Vec<Finding>,
     pub stale: Vec<Stale>,
+    /// Types one side uses that the other never mentions (upstream mode): compared with
+    /// nothing, so listed rather than silently passed. Informational: no effect on the exit.
+    pub not_comparable: Vec<NotComparable>,
     /// Where the known divergences were read from (upstream mode), for the hints.
     pub known_file: Option<String>,
 }
@@ -121,6 +127,16 @@ pub(crate) fn human(outcome: &Outcome, verbose: bool) -> String {
         );
         out.push_str(&line("Stale", &text));
     }
+    for blind in &outcome.not_comparable {
+        let text = format!(
+            "{} type {} (used by {}): not comparable, {}",
+            blind.side,
+            blind.name,
+            blind.used_by(),
+            blind.reason()
+        );
+        out.push_str(&line("Skipped", &text));
+    }
 
     let (breaking, non_breaking, informational) = (
         outcome.count(Severity::Breaking),
@@ -139,9 +155,10 @@ pub(crate) fn human(outcome: &Outcome, verbose: bool) -> String {
                 " (listed with --verbose)"
             };
             format!(
-                "{total} differences: {known} known{listed}, {} new drift ({severities}), {} stale known",
+                "{total} differences: {known} known{listed}, {} new drift ({severities}), {} stale known, {} types not comparable",
                 outcome.new_drift().count(),
-                outcome.stale.len()
+                outcome.stale.len(),
+                outcome.not_comparable.len()
             )
         }
         Mode::Versions => format!("{total} differences: {severities}"),
@@ -221,12 +238,26 @@ pub(crate) fn json(outcome: &Outcome, exit_code: u8) -> Value {
         .iter()
         .map(|s| json!({"at": s.at, "kind": s.kind, "reason": s.reason}))
         .collect();
+    let not_comparable: Vec<Value> = outcome
+        .not_comparable
+        .iter()
+        .map(|n| {
+            json!({
+                "type": n.name,
+                "side": n.side,
+                "operations": n.operations.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "severity": Severity::Informational.as_str(),
+                "reason": n.reason(),
+            })
+        })
+        .collect();
     json!({
         "mode": match outcome.mode { Mode::Upstream => "upstream", Mode::Versions => "versions" },
         "old": side(&outcome.old),
         "new": side(&outcome.new),
         "differences": differences,
         "stale_known": stale,
+        "not_comparable": not_comparable,
         "summary": {
             "differences": outcome.findings.len(),
             "known": outcome.findings.iter().filter(|f| f.known.is_some()).count(),
@@ -239,6 +270,7 @@ pub(crate) fn json(outcome: &Outcome, exit_code: u8) -> Value {
             "new_non_breaking": outcome.count(Severity::NonBreaking),
             "new_informational": outcome.count(Severity::Informational),
             "stale_known": outcome.stale.len(),
+            "not_comparable": outcome.not_comparable.len(),
         },
         "exit_code": exit_code,
     })
@@ -282,9 +314,10 @@ mod tests {
             findings: vec![Finding {
                 change,
                 severity: Severity::Breaking,
-                known: known.then_some(entry),
+                known: known.then(|| Rc::new(entry)),
             }],
             stale: Vec::new(),
+            not_comparable: Vec::new(),
             known_file: None,
         }
     }

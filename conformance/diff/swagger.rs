@@ -34,8 +34,8 @@ fn operation(resolver: &Resolver, shared: Option<&Value>, op: &Value) -> anyhow:
     for list in [shared, op.get("parameters")].into_iter().flatten() {
         for param in list.as_array().into_iter().flatten() {
             let param = resolver.deref(param)?;
-            let place = string(param, "in").unwrap_or_default();
-            let name = string(param, "name").unwrap_or_default();
+            let place = resolver.name_of(param, "in")?;
+            let name = resolver.name_of(param, "name")?;
             let required = param.get("required").and_then(Value::as_bool) == Some(true);
             if place == "body" {
                 // Swagger's request body is a parameter; OpenAPI's is `requestBody`. One model.
@@ -74,6 +74,7 @@ fn operation(resolver: &Resolver, shared: Option<&Value>, op: &Value) -> anyhow:
             .responses
             .insert(status.clone(), Response { schema });
     }
+    operation.types = resolver.take_types();
     Ok(operation)
 }
 
