@@ -25,7 +25,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
-use crate::snapshot::Mode;
+use crate::snapshot::{Accepted, Mode};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -44,7 +44,10 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Check(cli.check));
     if let Command::Check(args) = &command {
         // Before the runtime starts: insta's settings are process environment.
-        snapshot::prepare_environment(Mode::from_accept_flag(args.accept));
+        snapshot::prepare_environment(
+            Mode::from_accept_flag(args.accept),
+            &accepted(args.snapshots.as_deref()),
+        );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -60,19 +63,12 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match command {
             Command::Check(args) => {
-                let dir = args
-                    .snapshots
-                    .clone()
-                    .unwrap_or_else(commands::default_snapshot_dir);
+                let accepted = accepted(args.snapshots.as_deref());
                 let mode = Mode::from_accept_flag(args.accept);
-                commands::check::run(args, absolute(&dir), mode).await
+                commands::check::run(args, accepted, mode).await
             }
             Command::Serve(args) => commands::serve::run(args).await,
-            Command::List(args) => commands::list::run(
-                &args
-                    .snapshots
-                    .unwrap_or_else(commands::default_snapshot_dir),
-            ),
+            Command::List(args) => commands::list::run(&accepted(args.snapshots.as_deref())),
             Command::Diff(args) => diff::run(&args).await,
             Command::Spec(args) => commands::spec::run(&args),
         }
@@ -86,7 +82,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Insta resolves relative snapshot paths against its workspace root; ours are absolute.
-fn absolute(path: &std::path::Path) -> std::path::PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+/// The accepted snapshots: the directory `--snapshots` names (absolute, as insta resolves
+/// relative paths against its workspace root), else the set this binary carries.
+fn accepted(dir: Option<&std::path::Path>) -> Accepted {
+    match dir {
+        Some(dir) => Accepted::Dir(std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned())),
+        None => Accepted::Embedded,
+    }
 }

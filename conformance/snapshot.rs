@@ -1,7 +1,9 @@
 //! The only module that touches insta: compares each observed shape with its accepted
-//! snapshot `<operation_id>@<variant>.snap`. `check` never accepts by itself: outside CI it
-//! leaves pending `.snap.new` files for `cargo insta review`, under `CI` it writes nothing,
-//! and only `--accept` writes accepted snapshots.
+//! snapshot `<operation_id>@<variant>.snap`. The accepted set is the one the binary carries
+//! (this repository's snapshots/, compiled in), or a directory named with `--snapshots`.
+//! `check` never accepts by itself: with a directory, outside CI it leaves pending
+//! `.snap.new` files for `cargo insta review`, under `CI` it writes nothing, and only
+//! `--accept` writes accepted snapshots; the carried set is never written to.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -16,6 +18,81 @@ use serde_json::Value;
 
 /// Largest accepted snapshot read: a shape is a few hundred bytes.
 pub const MAX_SNAPSHOT_BYTES: u64 = 1024 * 1024;
+
+/// The accepted snapshots this binary carries: works wherever it is installed.
+static EMBEDDED: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/snapshots");
+
+/// Where the accepted snapshots come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// The set compiled into the binary: read only.
+    Embedded,
+    /// A directory the user named with `--snapshots`.
+    Dir(PathBuf),
+}
+
+impl Accepted {
+    /// How reports name it.
+    pub fn describe(&self) -> String {
+        match self {
+            Accepted::Embedded => "the snapshots embedded in this binary".to_owned(),
+            Accepted::Dir(dir) => dir.display().to_string(),
+        }
+    }
+
+    /// Whether an accepted snapshot exists for this operation and variant.
+    pub fn has(&self, operation: Operation, variant: &str) -> bool {
+        let name = SnapshotStore::file_name(operation, variant);
+        match self {
+            Accepted::Embedded => EMBEDDED.get_file(&name).is_some(),
+            Accepted::Dir(dir) => dir.join(name).is_file(),
+        }
+    }
+
+    /// The names of the `.snap` files, sorted.
+    pub fn files(&self) -> anyhow::Result<Vec<String>> {
+        let mut names: Vec<String> = match self {
+            Accepted::Embedded => EMBEDDED
+                .files()
+                .filter_map(|file| file.path().to_str().map(str::to_owned))
+                .collect(),
+            Accepted::Dir(dir) => std::fs::read_dir(dir)
+                .with_context(|| {
+                    format!("--snapshots {}: cannot read the directory", dir.display())
+                })?
+                .map(|entry| entry.map(|entry| entry.file_name().to_string_lossy().into_owned()))
+                .collect::<Result<_, _>>()?,
+        };
+        names.retain(|name| name.ends_with(".snap"));
+        names.sort();
+        Ok(names)
+    }
+
+    /// The snapshot's contents without its header, or None when there is none.
+    fn read(&self, name: &str) -> anyhow::Result<Option<String>> {
+        match self {
+            Accepted::Embedded => EMBEDDED
+                .get_file(name)
+                .map(|file| {
+                    file.contents_utf8()
+                        .and_then(snapshot_body)
+                        .with_context(|| {
+                            format!("the embedded snapshot {name} is not an insta snapshot")
+                        })
+                })
+                .transpose(),
+            Accepted::Dir(dir) => read_contents(&dir.join(name)),
+        }
+    }
+}
+
+/// The body of an insta snapshot file: what follows its `---` header.
+fn snapshot_body(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("---\n")?;
+    let (_, body) = rest.split_once("\n---\n")?;
+    Some(body.trim_end_matches('\n').to_owned())
+}
 
 /// What the comparison found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +128,7 @@ thread_local! {
 
 /// Sets insta's process-wide behaviour. Call once, before any thread starts: insta reads
 /// these variables when it first runs and caches them.
-pub fn prepare_environment(mode: Mode) {
+pub fn prepare_environment(mode: Mode, accepted: &Accepted) {
     let update = match mode {
         Mode::Accept => "always",
         Mode::Check if std::env::var_os("CI").is_some() => "no",
@@ -64,9 +141,11 @@ pub fn prepare_environment(mode: Mode) {
         std::env::set_var("INSTA_FORCE_PASS", "0");
         // Our report prints its own diff, on stderr with the rest of the report.
         std::env::set_var("INSTA_OUTPUT", "none");
-        // Without it, insta runs `cargo metadata` to find a workspace. The crate directory
-        // keeps each file's `source:` header the same wherever the snapshots live.
-        std::env::set_var("INSTA_WORKSPACE_ROOT", env!("CARGO_MANIFEST_DIR"));
+        // Without it, insta runs `cargo metadata` to find a workspace (none where the binary
+        // is installed). Only a directory is ever handed to insta.
+        if let Accepted::Dir(dir) = accepted {
+            std::env::set_var("INSTA_WORKSPACE_ROOT", dir);
+        }
     }
     let default_hook = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
@@ -76,26 +155,38 @@ pub fn prepare_environment(mode: Mode) {
     }));
 }
 
-/// The accepted snapshots in one directory.
+/// The accepted snapshots a run compares with.
 pub struct SnapshotStore {
-    dir: PathBuf,
+    accepted: Accepted,
     mode: Mode,
     /// Outcomes already found this run, by file and shape: several cases share a variant.
     done: HashMap<(String, String), SnapshotOutcome>,
 }
 
 impl SnapshotStore {
-    /// Opens `dir`, which must be a readable directory (it is created when missing, to hold
-    /// pending or accepted files).
-    pub fn open(dir: &Path, mode: Mode) -> anyhow::Result<Self> {
-        if !dir.exists() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("--snapshots {}: cannot create it", dir.display()))?;
+    /// Opens the accepted set. A directory must be readable (it is created when missing, to
+    /// hold pending or accepted files); the embedded set is never written, so accepting needs
+    /// a directory.
+    pub fn open(accepted: Accepted, mode: Mode) -> anyhow::Result<Self> {
+        match &accepted {
+            Accepted::Embedded if mode == Mode::Accept => bail!(
+                "--accept writes the observed shapes into a directory you choose: add \
+                 --snapshots DIR (the snapshots embedded in this binary are read only)"
+            ),
+            Accepted::Embedded => {}
+            Accepted::Dir(dir) => {
+                if !dir.exists() {
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!("--snapshots {}: cannot create it", dir.display())
+                    })?;
+                }
+                std::fs::read_dir(dir).with_context(|| {
+                    format!("--snapshots {}: cannot read the directory", dir.display())
+                })?;
+            }
         }
-        std::fs::read_dir(dir)
-            .with_context(|| format!("--snapshots {}: cannot read the directory", dir.display()))?;
         Ok(Self {
-            dir: dir.to_owned(),
+            accepted,
             mode,
             done: HashMap::new(),
         })
@@ -134,11 +225,12 @@ impl SnapshotStore {
         if let Some(outcome) = self.done.get(&key) {
             return Ok(outcome.clone());
         }
-        let outcome = if range.is_newest() || self.dir.join(&own).is_file() {
+        let own_exists = self.accepted.read(&own)?.is_some();
+        let outcome = if range.is_newest() || own_exists {
             let suffix = if range.is_newest() { variant } else { &ranged };
             self.compare(operation, suffix, shape)?
         } else {
-            match read_contents(&self.dir.join(&shared))? {
+            match self.accepted.read(&shared)? {
                 // An older release that sends what the newest send shares their file.
                 Some(accepted) if accepted == observed_text(shape)? => match self.mode {
                     Mode::Check => SnapshotOutcome::Fresh,
@@ -160,22 +252,38 @@ impl SnapshotStore {
         Ok(outcome)
     }
 
-    /// Runs insta against `<operation_id>@<suffix>.snap`.
+    /// Compares `shape` with `<operation_id>@<suffix>.snap`: through insta in a directory,
+    /// as text in the embedded set (which nothing writes to).
     fn compare(
         &mut self,
         operation: Operation,
         suffix: &str,
         shape: &Value,
     ) -> anyhow::Result<SnapshotOutcome> {
+        let dir = match &self.accepted {
+            Accepted::Dir(dir) => dir.clone(),
+            Accepted::Embedded => {
+                let observed = observed_text(shape)?;
+                return Ok(
+                    match self.accepted.read(&Self::file_name(operation, suffix))? {
+                        None => SnapshotOutcome::New,
+                        Some(accepted) if accepted == observed => SnapshotOutcome::Fresh,
+                        Some(accepted) => SnapshotOutcome::Stale {
+                            diff: unified_diff(&accepted, &observed),
+                        },
+                    },
+                );
+            }
+        };
         let operation_id = operation.id();
         let variant = suffix
             .split_once('@')
             .map_or(suffix, |(variant, _)| variant);
-        let path = self.dir.join(Self::file_name(operation, suffix));
+        let path = dir.join(Self::file_name(operation, suffix));
         let accepted = read_contents(&path)?;
 
         let mut settings = insta::Settings::new();
-        settings.set_snapshot_path(&self.dir);
+        settings.set_snapshot_path(&dir);
         settings.set_prepend_module_to_snapshot(false);
         settings.set_snapshot_suffix(suffix);
         settings.set_omit_expression(true);
@@ -214,14 +322,12 @@ impl SnapshotStore {
         Ok(outcome)
     }
 
-    /// Whether an accepted snapshot exists for this operation and variant.
-    pub fn has(dir: &Path, operation: Operation, variant: &str) -> bool {
-        dir.join(Self::file_name(operation, variant)).is_file()
-    }
-
     /// Pending `.snap.new` files left in the directory.
     pub fn pending(&self) -> usize {
-        std::fs::read_dir(&self.dir)
+        let Accepted::Dir(dir) = &self.accepted else {
+            return 0;
+        };
+        std::fs::read_dir(dir)
             .map(|entries| {
                 entries
                     .filter_map(Result::ok)
@@ -304,6 +410,23 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 10);
+    }
+
+    #[test]
+    fn the_embedded_set_reads_as_insta_reads_the_files() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        let on_disk = Accepted::Dir(dir.clone());
+        let names = Accepted::Embedded.files().unwrap();
+        assert_eq!(names, on_disk.files().unwrap());
+        for name in &names {
+            assert_eq!(
+                Accepted::Embedded.read(name).unwrap(),
+                read_contents(&dir.join(name)).unwrap(),
+                "{name}"
+            );
+        }
+        assert!(Accepted::Embedded.has(Operation::GetExternalAuthById, "not-authenticated"));
+        assert!(!Accepted::Embedded.has(Operation::GetExternalAuthById, "no-such-variant"));
     }
 
     #[test]

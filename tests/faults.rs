@@ -524,10 +524,12 @@ async fn redirect_loop() {
         .iter()
         .filter(|c| c["verdict"] != "skipped")
         .count();
+    // Plus one more request, also bounded: the release probe (/api/v2/buildinfo), since this
+    // server names no release in its headers.
     let requests = server.requests().len();
     assert!(
-        requests <= 11 * cases,
-        "{requests} requests for {cases} cases"
+        requests <= 11 * (cases + 1),
+        "{requests} requests for {cases} cases and the release probe"
     );
 }
 

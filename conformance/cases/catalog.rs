@@ -237,7 +237,8 @@ mod tests {
     #[test]
     fn every_accepted_snapshot_names_a_catalog_variant() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
-        let unreferenced = crate::commands::list::unreferenced(&dir).unwrap();
+        let unreferenced =
+            crate::commands::list::unreferenced(&crate::snapshot::Accepted::Dir(dir)).unwrap();
         assert!(
             unreferenced.is_empty(),
             "snapshots/ holds files no catalog variant names: {unreferenced:?}"

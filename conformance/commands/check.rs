@@ -1,7 +1,6 @@
 //! `conformance check`: turns the flags into checked run options (every error names its
 //! flag), runs every case against the target, judges each, compares shapes and reports.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,7 @@ use crate::releases::{OLDEST_SUPPORTED, Release, ReleaseSource};
 use crate::report::{self, CaseReport, RunReport, RunSubject, Sinks, SnapshotReport};
 use crate::runner::{Note, RunError, RunOptions, Runner};
 use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
-use crate::snapshot::{Mode, SnapshotStore};
+use crate::snapshot::{Accepted, Mode, SnapshotStore};
 use crate::target::Target;
 use crate::tty;
 
@@ -31,7 +30,7 @@ pub const MAX_DEVICE_FLOW_DEADLINE_SECS: u64 = 3600;
 pub const RUN_SLACK: Duration = Duration::from_secs(15 * 60);
 
 /// Runs `check`. Errors mean the tool could not run (exit 2); reports are still written.
-pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::Result<Exit> {
+pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let secrets = Secrets::default();
     if let Some(token) = &args.token {
@@ -41,14 +40,14 @@ pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::
         json: args.json.as_deref(),
         junit: args.junit.as_deref(),
     };
-    let report = match run_cases(&args, &snapshot_dir, mode, &secrets, started).await {
+    let report = match run_cases(&args, &accepted, mode, &secrets, started).await {
         Ok(report) => report,
         Err(err) => {
             // Nothing lost: CI still gets a report that says why nothing ran.
             let reason = format!("{err:#}");
             let subject = RunSubject {
                 target: target_name(&args),
-                snapshots: snapshot_dir.display().to_string(),
+                snapshots: accepted.describe(),
                 ..RunSubject::default()
             };
             let report = RunReport::could_not_run(subject, reason.clone(), elapsed_ms(started));
@@ -62,7 +61,7 @@ pub async fn run(args: CheckArgs, snapshot_dir: PathBuf, mode: Mode) -> anyhow::
 
 async fn run_cases(
     args: &CheckArgs,
-    snapshot_dir: &Path,
+    accepted: &Accepted,
     mode: Mode,
     secrets: &Secrets,
     started: Instant,
@@ -76,7 +75,7 @@ async fn run_cases(
     }
     report::check_distinct(&report_paths)?;
     let options = run_options(args)?;
-    let mut store = SnapshotStore::open(snapshot_dir, mode)?;
+    let mut store = SnapshotStore::open(accepted.clone(), mode)?;
     let target = match &args.url {
         Some(url) => {
             let Some(token) = &args.token else {
@@ -125,7 +124,7 @@ async fn run_cases(
             secrets,
         )?);
     }
-    cases.extend(skipped_variants(&cases, snapshot_dir));
+    cases.extend(skipped_variants(&cases, accepted));
     let mut notes: Vec<String> = release_notes(release);
     notes.extend(output.notes.iter().map(note_text));
     if secrets.too_short() > 0 {
@@ -140,7 +139,7 @@ async fn run_cases(
         target: description,
         coder_version: Some(release.reported_version()),
         contract: release.range.tag(),
-        snapshots: snapshot_dir.display().to_string(),
+        snapshots: accepted.describe(),
     };
     Ok(RunReport::new(
         subject,
@@ -331,7 +330,7 @@ fn note_text(note: &Note) -> String {
 }
 
 /// A catalog variant this target did not exercise is skipped, not failed.
-fn skipped_variants(cases: &[CaseReport], snapshot_dir: &Path) -> Vec<CaseReport> {
+fn skipped_variants(cases: &[CaseReport], accepted: &Accepted) -> Vec<CaseReport> {
     let mut skipped = Vec::new();
     for entry in CATALOG {
         for (variant, produced_by) in entry.variants {
@@ -341,13 +340,13 @@ fn skipped_variants(cases: &[CaseReport], snapshot_dir: &Path) -> Vec<CaseReport
             if seen {
                 continue;
             }
-            let accepted = SnapshotStore::has(snapshot_dir, entry.operation, variant);
+            let has_snapshot = accepted.has(entry.operation, variant);
             skipped.push(CaseReport::skipped(
                 entry.operation,
                 variant,
                 format!(
                     "not exercised by this target ({produced_by}){}",
-                    if accepted {
+                    if has_snapshot {
                         ""
                     } else {
                         "; no accepted snapshot"

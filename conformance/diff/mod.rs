@@ -13,7 +13,7 @@ mod report;
 mod schema;
 mod swagger;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -26,18 +26,14 @@ use load::Document;
 use model::Api;
 use report::{Finding, Mode, Outcome, Side};
 
-/// The curated spec, found beside the crate rather than the working directory.
-const DEFAULT_SPEC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/openapi/coder-external-auth.json"
-);
+/// How reports name the curated spec the binary carries (it works wherever it is installed).
+const EMBEDDED_SPEC: &str = "the embedded openapi/coder-external-auth.json";
+/// The known divergences between upstream and the curated spec, carried in the binary.
+const KNOWN: &str = include_str!("../../openapi/known-divergences.json");
+/// How reports name them.
+const EMBEDDED_KNOWN: &str = "the embedded openapi/known-divergences.json";
 /// `--timeout`'s default for fetching a URL: connecting, the head and the whole body.
 const DEFAULT_FETCH_TIMEOUT_SECS: f64 = 30.0;
-/// The known divergences between upstream and the curated spec.
-const DEFAULT_KNOWN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/openapi/known-divergences.json"
-);
 
 /// Compare API descriptions of the five external-auth operations.
 ///
@@ -68,12 +64,12 @@ pub struct DiffArgs {
     #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["old", "new"])]
     pub upstream: Option<String>,
 
-    /// The curated spec to compare with --upstream [default: the crate's
+    /// The curated spec to compare with --upstream [default: the one this binary carries,
     /// openapi/coder-external-auth.json].
     #[arg(long, value_name = "PATH", requires = "upstream")]
     pub spec: Option<String>,
 
-    /// The known divergences for --upstream [default: the crate's
+    /// The known divergences for --upstream [default: the ones this binary carries,
     /// openapi/known-divergences.json].
     #[arg(long, value_name = "PATH", requires = "upstream")]
     pub known: Option<PathBuf>,
@@ -108,10 +104,17 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
     let release = args.coder_version.unwrap_or(CoderVersion::NEWEST_KNOWN);
     let outcome = match (&args.upstream, &args.old, &args.new) {
         (Some(upstream), _, _) => {
-            let spec = args.spec.as_deref().unwrap_or(DEFAULT_SPEC);
-            let known_path = args.known.as_deref().unwrap_or(Path::new(DEFAULT_KNOWN));
-            let known = Known::read(known_path)?;
-            let curated = load::load(spec, timeout).await?;
+            let (known, known_file) = match &args.known {
+                Some(path) => (Known::read(path)?, path.display().to_string()),
+                None => (
+                    Known::parse(KNOWN).context("the embedded known divergences")?,
+                    EMBEDDED_KNOWN.to_owned(),
+                ),
+            };
+            let curated = match &args.spec {
+                Some(spec) => load::load(spec, timeout).await?,
+                None => load::parse(EMBEDDED_SPEC, crate::contract::SPEC.as_bytes())?,
+            };
             let upstream = load::load(upstream, timeout).await?;
             let (curated_api, upstream_api) =
                 (curated.to_model(release)?, upstream.to_model(release)?);
@@ -130,7 +133,7 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
                 coverage::not_comparable(("curated", &curated_api), ("upstream", &upstream_api));
             let changes: Vec<_> = outcome.findings.iter().map(|f| f.change.clone()).collect();
             outcome.stale = known.stale(&changes);
-            outcome.known_file = Some(known_path.display().to_string());
+            outcome.known_file = Some(known_file);
             outcome
         }
         (None, Some(old), Some(new)) => {
