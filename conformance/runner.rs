@@ -93,7 +93,7 @@ pub struct RunOutput {
     pub notes: Vec<Note>,
 }
 
-/// One client per kind of credential, sharing the target's base URL and timeouts.
+/// One client per kind of credential, all on one connection pool.
 struct Clients {
     session: Client,
     /// The session client with the list's longer budget.
@@ -124,23 +124,21 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(target: &Target, options: RunOptions, secrets: Secrets) -> Result<Self, BuildError> {
-        let build_with = |token: Option<SessionToken>, timeout| -> Result<Client, BuildError> {
-            let mut builder = ClientBuilder::new(&target.base_url).timeout(timeout);
-            if let Some(token) = token {
-                builder = builder.session_token(token);
-            }
-            if let Some(pem) = &options.ca_pem {
-                builder = builder.add_root_certificates_pem(pem)?;
-            }
-            builder.build()
-        };
-        let build = |token| build_with(token, options.timeout);
+        let mut builder = ClientBuilder::new(&target.base_url)
+            .timeout(options.timeout)
+            .session_token(target.token.clone());
+        if let Some(pem) = &options.ca_pem {
+            builder = builder.add_root_certificates_pem(pem)?;
+        }
+        let session = builder.build()?;
+        let other =
+            |token: Option<&str>| session.with_session_token(token.map(SessionToken::new).as_ref());
         let clients = Clients {
-            session: build(Some(target.token.clone()))?,
-            list: build_with(Some(target.token.clone()), options.list_timeout)?,
-            missing: build(None)?,
-            malformed: build(Some(SessionToken::new(MALFORMED_TOKEN)))?,
-            unknown: build(Some(SessionToken::new(UNKNOWN_TOKEN)))?,
+            list: session.with_timeout(options.list_timeout),
+            missing: other(None)?,
+            malformed: other(Some(MALFORMED_TOKEN))?,
+            unknown: other(Some(UNKNOWN_TOKEN))?,
+            session,
         };
         Ok(Self {
             clients,
@@ -318,7 +316,7 @@ impl Runner {
 
     /// Runs independent cases at once, at most [`MAX_CONCURRENT_REQUESTS`] in flight, and
     /// returns their observations in plan order.
-    async fn execute_concurrently(self: Arc<Self>, cases: Vec<Case>) -> Vec<Observation> {
+    pub async fn execute_concurrently(self: Arc<Self>, cases: Vec<Case>) -> Vec<Observation> {
         let mut tasks = JoinSet::new();
         for (index, case) in cases.into_iter().enumerate() {
             let runner = self.clone();
@@ -405,7 +403,7 @@ impl Runner {
         };
         let client = client.with_capture(capture.clone());
         let budget = timeout.saturating_add(GRACE);
-        let sent = tokio::time::timeout(budget, send(&client, &capture, &case.call)).await;
+        let sent = tokio::time::timeout(budget, send(&client, &case.call)).await;
         let response = capture.take().pop().map(Received::new);
         let (decode, unanswered) = match sent {
             Ok(Ok(decode)) => (decode, None),
@@ -493,8 +491,8 @@ fn retry_wait(observation: &Observation, attempt: u32) -> Option<(String, Durati
 }
 
 /// Sends the case's request through the typed client (or, for a body the client cannot
-/// express, through the same capture); a transport failure is the `Err`.
-async fn send(client: &Client, capture: &Capture, call: &Call) -> Result<Decode, Unanswered> {
+/// express, through `execute_raw`); a transport failure is the `Err`.
+async fn send(client: &Client, call: &Call) -> Result<Decode, Unanswered> {
     match call {
         Call::List => through_client(client.get_user_external_auths().await),
         Call::GetById { provider } => {
@@ -534,12 +532,8 @@ async fn send(client: &Client, capture: &Capture, call: &Call) -> Result<Decode,
                 .header(reqwest::header::ACCEPT, "application/json")
                 .build()
                 .map_err(|err| transport(&err))?;
-            capture
-                .execute(
-                    client.client(),
-                    request,
-                    Some(Operation::PostExternalAuthDeviceById),
-                )
+            client
+                .execute_raw(request, Some(Operation::PostExternalAuthDeviceById))
                 .await
                 .map_err(|err| transport(&err))?;
             // Decoded from the captured bytes by the caller.

@@ -142,9 +142,10 @@ pub fn prepare_environment(mode: Mode, accepted: &Accepted) {
         // Our report prints its own diff, on stderr with the rest of the report.
         std::env::set_var("INSTA_OUTPUT", "none");
         // Without it, insta runs `cargo metadata` to find a workspace (none where the binary
-        // is installed). Only a directory is ever handed to insta.
+        // is installed). Only a directory is ever handed to insta; its parent keeps the files'
+        // `source:` header as it is for this repository's snapshots/.
         if let Accepted::Dir(dir) = accepted {
-            std::env::set_var("INSTA_WORKSPACE_ROOT", dir);
+            std::env::set_var("INSTA_WORKSPACE_ROOT", dir.parent().unwrap_or(dir));
         }
     }
     let default_hook = panic::take_hook();

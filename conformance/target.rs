@@ -3,7 +3,9 @@
 
 use anyhow::Context;
 use coder_external_auth::SessionToken;
-use coder_external_auth::imitation::Imitation;
+use coder_external_auth::imitation::{Imitation, ImitationBuilder, LinkSeed, ProviderConfig};
+
+use crate::cases::{Call, Case};
 
 /// Where a run sends its requests.
 pub struct Target {
@@ -26,6 +28,18 @@ impl Target {
             token,
             imitation: None,
         }
+    }
+
+    /// Starts the embedded imitation of one scene.
+    pub async fn scene(scene: &Scene) -> anyhow::Result<Self> {
+        let server = (scene.deployment)().start().await.with_context(|| {
+            format!("start the embedded imitation ({}) on 127.0.0.1", scene.name)
+        })?;
+        Ok(Self {
+            base_url: server.base_url().to_owned(),
+            token: server.session_token().clone(),
+            imitation: Some(ImitationTarget { server }),
+        })
     }
 
     /// Starts the embedded imitation, set up so that one run exercises every variant it
@@ -66,3 +80,55 @@ impl Target {
         }
     }
 }
+
+/// A further embedded deployment in a state the main one cannot be in at the same time, and
+/// the cases that show it: with them, one run against the embedded imitation exercises every
+/// variant in the catalog.
+pub struct Scene {
+    /// Said after each case's label.
+    pub name: &'static str,
+    pub deployment: fn() -> ImitationBuilder,
+    pub cases: fn() -> Vec<Case>,
+}
+
+/// The scenes besides the main deployment.
+pub const SCENES: &[Scene] = &[
+    Scene {
+        name: "no providers configured",
+        deployment: || Imitation::builder().no_providers(),
+        cases: || vec![Case::new("list", Call::List)],
+    },
+    Scene {
+        name: "nothing linked yet",
+        deployment: || {
+            let mut builder = Imitation::builder().no_providers();
+            for provider in ["github", "gitlab"] {
+                let config = match provider {
+                    "github" => ProviderConfig::github(provider),
+                    _ => ProviderConfig::gitlab(provider),
+                };
+                builder = builder.provider(config.linked(None));
+            }
+            builder
+        },
+        cases: || vec![Case::new("list", Call::List)],
+    },
+    Scene {
+        name: "GitHub linked, no app installed",
+        deployment: || {
+            Imitation::builder().no_providers().provider(
+                ProviderConfig::github("github")
+                    .no_app_installations()
+                    .linked(Some(LinkSeed::new())),
+            )
+        },
+        cases: || {
+            vec![Case::new(
+                "github",
+                Call::GetById {
+                    provider: "github".to_owned(),
+                },
+            )]
+        },
+    },
+];

@@ -5,11 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Version};
 
-use crate::client::Client;
 use crate::operation::Operation;
 
 /// Default cap on a recorded body: far above any real answer of these operations.
@@ -125,23 +123,6 @@ impl Capture {
         lock(record).push(raw);
         read?;
         Ok(rebuild(status, version, headers, body))
-    }
-}
-
-impl ClientHooks<Capture> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner()
-            .execute(
-                self.client(),
-                request,
-                // progenitor names the method after the operationId, snake-cased.
-                Operation::from_method(info.operation_id),
-            )
-            .await
     }
 }
 

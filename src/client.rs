@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::HeaderValue;
 use reqwest::redirect;
 use thiserror::Error as ThisError;
 
 use crate::capture::Capture;
+use crate::operation::Operation;
 use crate::token::SessionToken;
 
 #[allow(dead_code, unused_imports, clippy::all)]
@@ -25,6 +27,70 @@ pub const MAX_SAME_ORIGIN_REDIRECTS: usize = 10;
 
 /// Default per-request budget, connect included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What a [`Client`] adds to each request: its session token (set per request, so clients
+/// that differ only in token or budget share one connection pool), a time budget, and the
+/// [`Capture`] that records raw responses. The default sends no token and records nothing.
+#[derive(Clone, Debug, Default)]
+pub struct ClientState {
+    /// Marked sensitive, so `Debug` shows `Sensitive`.
+    token: Option<HeaderValue>,
+    timeout: Option<Duration>,
+    capture: Capture,
+}
+
+impl ClientState {
+    /// A state that sends `token` (or none).
+    pub fn new(token: Option<&SessionToken>) -> Result<Self, BuildError> {
+        Ok(Self {
+            token: token.map(header_value).transpose()?,
+            ..Self::default()
+        })
+    }
+
+    /// Puts the token and the budget on a request.
+    fn apply(&self, request: &mut reqwest::Request) {
+        if let Some(token) = &self.token {
+            request
+                .headers_mut()
+                .insert(SESSION_TOKEN_HEADER, token.clone());
+        }
+        if let Some(timeout) = self.timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
+    }
+}
+
+/// The token as a header value that `Debug` never shows. The one place a token is exposed.
+fn header_value(token: &SessionToken) -> Result<HeaderValue, BuildError> {
+    let mut value = HeaderValue::from_str(token.expose()).map_err(|_| BuildError::InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+impl ClientHooks<ClientState> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        self.inner().apply(request);
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        // progenitor names the method after the operationId, snake-cased.
+        let operation = Operation::from_method(info.operation_id);
+        self.inner()
+            .capture
+            .execute(self.client(), request, operation)
+            .await
+    }
+}
 
 /// Why a [`Client`] could not be built.
 #[derive(Debug, ThisError)]
@@ -111,23 +177,19 @@ impl ClientBuilder {
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = normalise_base_url(&self.base_url)?;
-        let mut headers = HeaderMap::new();
-        if let Some(token) = &self.token {
-            let mut value =
-                HeaderValue::from_str(token.expose()).map_err(|_| BuildError::InvalidToken)?;
-            value.set_sensitive(true);
-            headers.insert(SESSION_TOKEN_HEADER, value);
-        }
+        let state = ClientState {
+            capture: self.capture.clone(),
+            ..ClientState::new(self.token.as_ref())?
+        };
         let http = self
             .tls(reqwest::Client::builder())
-            .default_headers(headers)
             .user_agent(concat!("coder-external-auth/", env!("CARGO_PKG_VERSION")))
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
             .build()
             .map_err(BuildError::Http)?;
-        Ok(Client::new_with_client(&base_url, http, self.capture))
+        Ok(Client::new_with_client(&base_url, http, state))
     }
 
     #[cfg(feature = "tls")]
@@ -147,7 +209,45 @@ impl ClientBuilder {
 impl Client {
     /// The same client (connection pool, token, timeouts) recording into another capture.
     pub fn with_capture(&self, capture: Capture) -> Client {
-        Client::new_with_client(&self.baseurl, self.client.clone(), capture)
+        self.with_state(ClientState {
+            capture,
+            ..self.inner.clone()
+        })
+    }
+
+    /// The same client and connection pool, sending another token (or none): one pool serves
+    /// every credential a caller uses.
+    pub fn with_session_token(&self, token: Option<&SessionToken>) -> Result<Client, BuildError> {
+        Ok(self.with_state(ClientState {
+            token: token.map(header_value).transpose()?,
+            ..self.inner.clone()
+        }))
+    }
+
+    /// The same client and connection pool, with another budget for each request.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        self.with_state(ClientState {
+            timeout: Some(timeout),
+            ..self.inner.clone()
+        })
+    }
+
+    /// Sends a request the typed methods cannot express (a POST without its body, say) with
+    /// this client's token and budget, recorded by its capture as `operation`.
+    pub async fn execute_raw(
+        &self,
+        mut request: reqwest::Request,
+        operation: Option<Operation>,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner.apply(&mut request);
+        self.inner
+            .capture
+            .execute(&self.client, request, operation)
+            .await
+    }
+
+    fn with_state(&self, state: ClientState) -> Client {
+        Client::new_with_client(&self.baseurl, self.client.clone(), state)
     }
 }
 

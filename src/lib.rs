@@ -26,8 +26,8 @@ pub mod shape;
 mod token;
 
 pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_TIMEOUT, Error, MAX_SAME_ORIGIN_REDIRECTS,
-    ResponseValue, SESSION_TOKEN_HEADER, types,
+    BuildError, Client, ClientBuilder, ClientState, DEFAULT_TIMEOUT, Error,
+    MAX_SAME_ORIGIN_REDIRECTS, ResponseValue, SESSION_TOKEN_HEADER, types,
 };
 pub use operation::Operation;
 pub use release::{CoderVersion, VersionError};

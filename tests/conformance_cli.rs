@@ -71,7 +71,23 @@ fn list_shows_every_operation_and_which_variants_are_accepted() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("get-user-external-auths\n"), "{stdout}");
     assert!(stdout.contains("accepted  providers-and-links"), "{stdout}");
+    // The embedded set accepts every variant; an empty directory accepts none.
+    assert!(stdout.contains("accepted  empty"), "{stdout}");
+    assert!(!stdout.contains("missing"), "{stdout}");
+    let empty = tempfile::tempdir().unwrap();
+    let output = conformance(&["list", "--snapshots", empty.path().to_str().unwrap()]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("missing   empty"), "{stdout}");
+    assert!(!stdout.contains("accepted  "), "{stdout}");
+}
+
+#[test]
+fn list_of_a_directory_that_is_not_there_cannot_run() {
+    let output = conformance(&["list", "--snapshots", "/nonexistent/snapshots"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--snapshots /nonexistent/snapshots"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -235,6 +235,25 @@ mod tests {
     }
 
     #[test]
+    fn every_catalog_variant_has_an_accepted_snapshot() {
+        let accepted = crate::snapshot::Accepted::Embedded;
+        let missing: Vec<String> = CATALOG
+            .iter()
+            .flat_map(|entry| {
+                entry
+                    .variants
+                    .iter()
+                    .filter(|(variant, _)| !accepted.has(entry.operation, variant))
+                    .map(|(variant, _)| format!("{}@{variant}", entry.operation))
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "catalog variants without an accepted snapshot (run `conformance check --snapshots snapshots --accept`): {missing:?}"
+        );
+    }
+
+    #[test]
     fn every_accepted_snapshot_names_a_catalog_variant() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
         let unreferenced =

@@ -18,7 +18,7 @@ use crate::report::{self, CaseReport, RunReport, RunSubject, Sinks, SnapshotRepo
 use crate::runner::{Note, RunError, RunOptions, Runner};
 use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
 use crate::snapshot::{Accepted, Mode, SnapshotStore};
-use crate::target::Target;
+use crate::target::{SCENES, Target};
 use crate::tty;
 
 /// Longest `--timeout`, in seconds.
@@ -95,6 +95,7 @@ async fn run_cases(
     let description = target.describe();
 
     let limit = run_limit(&options);
+    let scene_options = options.clone();
     let runner = Runner::new(&target, options, secrets.clone()).map_err(blame_flag);
     let output = match runner {
         Ok(runner) => match tokio::time::timeout(limit, Arc::new(runner).run()).await {
@@ -108,7 +109,12 @@ async fn run_cases(
         Err(err) => Err(err),
     };
     target.shutdown().await;
-    let output = output?;
+    let mut output = output?;
+    if args.url.is_none() {
+        output
+            .observations
+            .extend(run_scenes(&scene_options, secrets).await?);
+    }
     // The runner decided the release once; its contract judges every case.
     let release = &output.release;
     let contract = Contract::load(release.version)?;
@@ -225,6 +231,27 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         device_flow_deadline: Duration::from_secs(args.device_flow_deadline),
         ca_pem,
     })
+}
+
+/// The embedded imitation's further scenes (see [`SCENES`]), each case labelled with its
+/// scene.
+async fn run_scenes(options: &RunOptions, secrets: &Secrets) -> anyhow::Result<Vec<Observation>> {
+    let mut observations = Vec::new();
+    for scene in SCENES {
+        let target = Target::scene(scene).await?;
+        secrets.add_session_token(&target.token);
+        let runner = Runner::new(&target, options.clone(), secrets.clone()).map_err(blame_flag)?;
+        let cases = (scene.cases)()
+            .into_iter()
+            .map(|mut case| {
+                case.label = format!("{} ({})", case.label, scene.name);
+                case
+            })
+            .collect();
+        observations.extend(Arc::new(runner).execute_concurrently(cases).await);
+        target.shutdown().await;
+    }
+    Ok(observations)
 }
 
 /// The longest a whole run may take.
