@@ -87,7 +87,10 @@ fn list_of_a_directory_that_is_not_there_cannot_run() {
     let output = conformance(&["list", "--snapshots", "/nonexistent/snapshots"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--snapshots /nonexistent/snapshots"), "{stderr}");
+    assert!(
+        stderr.contains("--snapshots /nonexistent/snapshots"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

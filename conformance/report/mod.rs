@@ -2,6 +2,7 @@
 //! snapshot outcome, the summary and the exit status; and its three renderings, the human
 //! report (stderr), JSON and JUnit. Secrets are masked in the model before any rendering.
 
+mod github;
 mod human;
 mod junit;
 mod output;
@@ -332,6 +333,12 @@ pub fn deliver(
     }
     if let Some(path) = sinks.junit {
         output::write(path, "--junit", &junit::render(&report)?)?;
+    }
+    if github::active() {
+        print!("{}", github::annotations(&report));
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+            github::append_summary(Path::new(&path), &report)?;
+        }
     }
     Ok(())
 }
