@@ -10,7 +10,7 @@ use rand::distr::Alphanumeric;
 
 use super::auth::{self, Session};
 use super::config::LinkSeed;
-use super::service::Shared;
+use super::shared::Shared;
 use super::state::Link;
 use crate::SessionToken;
 

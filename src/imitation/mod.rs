@@ -26,9 +26,11 @@ mod gojson;
 mod gotime;
 mod handlers;
 mod ratelimit;
+mod release;
 mod reply;
 mod routing;
 mod service;
+mod shared;
 mod state;
 mod wire;
 
@@ -38,26 +40,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{ConnectInfo, Request};
 use chrono::Utc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
 pub use control::Control;
-pub use reply::BUILD_VERSION;
+pub use release::BUILD_VERSION;
+pub use shared::ResponseHook;
 
-use crate::SessionToken;
+use crate::{CoderVersion, SessionToken};
 use device::{DeviceSettings, DeviceStore};
 use ratelimit::RateLimiter;
-use service::Shared;
+use release::Release;
+use shared::Shared;
 use state::{Link, Provider, State};
-
-/// Rewrites a response before it is sent: called with the `operationId`, the status and the
-/// JSON body (`None` for an empty body) of every response to one of the five operations,
-/// errors included. Use it to inject drift. A changed body is re-encoded with Coder's key
-/// order for known field names; unknown keys follow alphabetically.
-pub type ResponseHook =
-    Arc<dyn Fn(&str, &mut http::StatusCode, &mut Option<serde_json::Value>) + Send + Sync>;
 
 /// How long the default API key lives (Coder's default session duration).
 const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
@@ -72,6 +70,7 @@ pub struct ImitationBuilder {
     rate_limit: Option<(u32, Duration)>,
     device: DeviceSettings,
     hook: Option<ResponseHook>,
+    coder_version: CoderVersion,
 }
 
 impl std::fmt::Debug for ImitationBuilder {
@@ -81,6 +80,7 @@ impl std::fmt::Debug for ImitationBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("device", &self.device)
             .field("hook", &self.hook.is_some())
+            .field("coder_version", &self.coder_version)
             .finish()
     }
 }
@@ -104,7 +104,16 @@ impl ImitationBuilder {
                 auto_approve_after: None,
             },
             hook: None,
+            coder_version: CoderVersion::NEWEST_KNOWN,
         }
+    }
+
+    /// The Coder release to imitate (default [`CoderVersion::NEWEST_KNOWN`]): reported as
+    /// `v{version}-imitation` in `X-Coder-Build-Version` and `/api/v2/buildinfo`. Behaviour
+    /// that differs between releases is decided from it in one place (`release.rs`).
+    pub fn coder_version(mut self, version: CoderVersion) -> Self {
+        self.coder_version = version;
+        self
     }
 
     /// Starts from no providers at all (the list answers `{"providers":[],"links":[]}`).
@@ -169,7 +178,7 @@ impl ImitationBuilder {
         let addr = listener.local_addr()?;
         let now = Utc::now();
         let token = control::random_token();
-        let (id, secret) = auth::split_token(token.expose()).expect("generated in Coder's format");
+        let (id, secret) = auth::split_token(token.expose()).map_err(std::io::Error::other)?;
         let mut sessions = HashMap::new();
         sessions.insert(
             id.to_owned(),
@@ -207,11 +216,16 @@ impl ImitationBuilder {
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             hook: self.hook,
+            release: Release::new(self.coder_version),
             addr,
         });
+        let serving = Arc::clone(&shared);
         let app = Router::new()
-            .fallback(service::serve)
-            .with_state(Arc::clone(&shared))
+            .fallback(
+                move |ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request| {
+                    service::serve(Arc::clone(&serving), peer, request)
+                },
+            )
             .into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -276,6 +290,16 @@ impl Imitation {
     /// A valid API key, random per start, expiring in 24 hours.
     pub fn session_token(&self) -> &SessionToken {
         &self.token
+    }
+
+    /// The Coder release it imitates.
+    pub fn coder_version(&self) -> CoderVersion {
+        self.control.shared.release.version()
+    }
+
+    /// Its `X-Coder-Build-Version`, also the `version` of `/api/v2/buildinfo`.
+    pub fn build_version(&self) -> &str {
+        self.control.shared.release.build_version()
     }
 
     /// A handle onto the server's state.

@@ -93,14 +93,23 @@ impl State {
     }
 
     pub fn link_index(&self, provider_id: &str) -> Option<usize> {
-        self.links.iter().position(|l| l.provider_id == provider_id)
+        link_index(&self.links, provider_id)
     }
 
-    /// Inserts or replaces the caller's link for `link.provider_id`, keeping its position.
     pub fn upsert_link(&mut self, link: Link) {
-        match self.link_index(&link.provider_id) {
-            Some(i) => self.links[i] = link,
-            None => self.links.push(link),
-        }
+        upsert_link(&mut self.links, link);
+    }
+}
+
+/// Where the caller's link to `provider_id` is in `links`.
+pub(crate) fn link_index(links: &[Link], provider_id: &str) -> Option<usize> {
+    links.iter().position(|l| l.provider_id == provider_id)
+}
+
+/// Inserts or replaces the caller's link for `link.provider_id`, keeping its position.
+pub(crate) fn upsert_link(links: &mut Vec<Link>, link: Link) {
+    match links.iter_mut().find(|l| l.provider_id == link.provider_id) {
+        Some(existing) => *existing = link,
+        None => links.push(link),
     }
 }
