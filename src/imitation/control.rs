@@ -59,6 +59,12 @@ impl Control {
             .pending_user_codes(Instant::now())
     }
 
+    /// How many device authorizations the server keeps (pending, decided or expired but not
+    /// yet used up or forgotten); never more than the documented cap of 10,000.
+    pub fn device_code_count(&self) -> usize {
+        self.shared.lock().devices.len()
+    }
+
     /// Creates or replaces the caller's link to a configured provider; false when no such
     /// provider is configured.
     pub fn link(&self, provider_id: &str, link: LinkSeed) -> bool {

@@ -25,6 +25,8 @@ mod device;
 mod gojson;
 mod gotime;
 mod handlers;
+mod host;
+mod listener;
 mod ratelimit;
 mod release;
 mod reply;
@@ -39,10 +41,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{ConnectInfo, Request};
 use chrono::Utc;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
@@ -52,6 +52,7 @@ pub use shared::ResponseHook;
 
 use crate::{CoderVersion, SessionToken};
 use device::{DeviceSettings, DeviceStore};
+use listener::Limits;
 use ratelimit::RateLimiter;
 use release::Release;
 use shared::Shared;
@@ -71,6 +72,7 @@ pub struct ImitationBuilder {
     device: DeviceSettings,
     hook: Option<ResponseHook>,
     coder_version: CoderVersion,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for ImitationBuilder {
@@ -81,6 +83,7 @@ impl std::fmt::Debug for ImitationBuilder {
             .field("device", &self.device)
             .field("hook", &self.hook.is_some())
             .field("coder_version", &self.coder_version)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -105,6 +108,7 @@ impl ImitationBuilder {
             },
             hook: None,
             coder_version: CoderVersion::NEWEST_KNOWN,
+            limits: Limits::default(),
         }
     }
 
@@ -167,6 +171,29 @@ impl ImitationBuilder {
         self
     }
 
+    /// How long a request head may take to arrive, counted from when the server starts
+    /// waiting for it (a new connection, or the end of the previous response); the connection
+    /// is closed when it runs out (default 10 s). Also how long a kept-alive connection may sit
+    /// silent.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may go without a byte moving either way before it is closed
+    /// (default 30 s): a request body that stops arriving, a client that stops reading.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 256, at least 1); further connections wait to be
+    /// accepted until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections.max(1);
+        self
+    }
+
     /// Starts on `127.0.0.1` on a free port.
     pub async fn start(self) -> std::io::Result<Imitation> {
         self.start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
@@ -174,7 +201,7 @@ impl ImitationBuilder {
 
     /// Starts on `addr`. Must be called inside a tokio runtime; the server runs as a task.
     pub async fn start_on(self, addr: SocketAddr) -> std::io::Result<Imitation> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = listener::bind(addr)?;
         let addr = listener.local_addr()?;
         let now = Utc::now();
         let token = control::random_token();
@@ -219,28 +246,19 @@ impl ImitationBuilder {
             release: Release::new(self.coder_version),
             addr,
         });
-        let serving = Arc::clone(&shared);
-        let app = Router::new()
-            .fallback(
-                move |ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request| {
-                    service::serve(Arc::clone(&serving), peer, request)
-                },
-            )
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(listener::run(
+            listener,
+            Arc::clone(&shared),
+            self.limits,
+            stopped,
+        ));
         Ok(Imitation {
             addr,
             base_url: format!("http://{addr}"),
             token,
             control: Control { shared },
-            stop: Some(stop),
+            stop,
             task: Some(task),
         })
     }
@@ -253,7 +271,7 @@ pub struct Imitation {
     base_url: String,
     token: SessionToken,
     control: Control,
-    stop: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -309,9 +327,7 @@ impl Imitation {
 
     /// Stops accepting connections and waits for the open ones to finish.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop.send_replace(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -320,8 +336,6 @@ impl Imitation {
 
 impl Drop for Imitation {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop.send_replace(true);
     }
 }

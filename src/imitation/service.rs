@@ -16,6 +16,8 @@ use super::csrf;
 use super::gojson;
 use super::gotime;
 use super::handlers::{self, RESOURCE_NOT_FOUND};
+use super::host;
+use super::listener::BODY_READ_TIMEOUT;
 use super::ratelimit::Caller;
 use super::reply::Reply;
 use super::routing::{self, Operation, Route};
@@ -32,6 +34,9 @@ pub(crate) async fn serve(
     request: Request<Body>,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    if let Err(why) = host::check(parts.version, &parts.method, &parts.headers) {
+        return bad_host(why);
+    }
     let path = routing::clean(parts.uri.path());
     let route = routing::route(&path);
     let operation = routing::operation(&route, &parts.method).ok();
@@ -48,11 +53,27 @@ pub(crate) async fn serve(
     reply.into_response(shared.release.header())
 }
 
+/// Go's net/http answer to a request it refuses before any handler runs: plain text, the
+/// connection closed, none of coderd's headers.
+fn bad_host(why: &str) -> Response {
+    let mut response = Response::new(Body::from(format!("400 Bad Request: {why}")));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    response
+}
+
 async fn read_body(body: Body) -> Result<String, String> {
-    match to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => gojson::decode_device_exchange(&bytes),
+    match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => gojson::decode_device_exchange(&bytes),
         // Go's MaxBytesReader wording, for a body over the limit.
-        Err(_) => Err("http: request body too large".to_owned()),
+        Ok(Err(_)) => Err("http: request body too large".to_owned()),
+        // Go's wording for a read past its deadline.
+        Err(_) => Err("i/o timeout".to_owned()),
     }
 }
 
