@@ -1,20 +1,44 @@
-//! `conformance serve`: the embedded imitation in the foreground, for other tools and for
-//! trying the API by hand.
+//! `conformance serve`: the embedded imitation in the foreground, for other tools, tests in
+//! any language (through its control API) and trying the API by hand.
 
 use std::io::Write;
 
 use anyhow::Context;
-use coder_external_auth::imitation::Imitation;
+use coder_external_auth::imitation::{Imitation, ImitationBuilder};
 
 use crate::cli::ServeArgs;
 use crate::exit::Exit;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
-    let server = Imitation::builder()
+    let mut builder = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--config {}: cannot read it", path.display()))?;
+            ImitationBuilder::new().config_json(&text).with_context(|| {
+                format!(
+                    "--config {}: not a valid imitation configuration (see the README, \"The imitation from any language\")",
+                    path.display()
+                )
+            })?
+        }
+        None => Imitation::builder(),
+    };
+    if let Some(polls) = args.device_auto_approve_after {
+        builder = builder.auto_approve_after(polls);
+    }
+    let control = !args.no_control;
+    if control && !args.addr.ip().is_loopback() {
+        eprintln!(
+            "{:>12} the control API: --addr {} is not a loopback address, and the API takes no credentials",
+            "Skipping", args.addr
+        );
+    }
+    let server = builder
+        .http_control(control)
         .start_on(args.addr)
         .await
         .with_context(|| format!("--addr {}: cannot listen there", args.addr))?;
-    // The two lines other tools read; this is the imitation's own throwaway token.
+    // The lines other tools read; the token is the imitation's own throwaway one.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "CODER_URL={}", server.base_url())?;
     writeln!(
@@ -22,6 +46,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
         "CODER_SESSION_TOKEN={}",
         server.session_token().expose()
     )?;
+    if let Some(url) = server.control_url() {
+        writeln!(stdout, "IMITATION_CONTROL_URL={url}")?;
+    }
     stdout.flush()?;
     drop(stdout);
     eprintln!(

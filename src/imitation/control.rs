@@ -96,6 +96,11 @@ impl Control {
         }
     }
 
+    /// Whether a provider with this id is configured.
+    pub fn has_provider(&self, provider_id: &str) -> bool {
+        self.shared.lock().provider(provider_id).is_some()
+    }
+
     /// Ids of the providers the caller is linked to, in list order.
     pub fn linked_providers(&self) -> Vec<String> {
         let state = self.shared.lock();
@@ -152,6 +157,21 @@ impl Control {
         let token = random_token();
         self.add_session(token.expose(), expires_at);
         token
+    }
+
+    /// Turns Coder's API rate limit on (`requests` per `window`, per caller and path) or off,
+    /// with fresh counters.
+    pub fn set_rate_limit(&self, limit: Option<(u32, std::time::Duration)>) {
+        self.shared.lock().limiter =
+            limit.map(|(requests, window)| super::ratelimit::RateLimiter::new(requests, window));
+    }
+
+    /// Returns to the state the server started in: configured providers without faults,
+    /// their initial links, the initial API keys (the printed token stays valid, its lifetime
+    /// counted afresh), no device codes, the initial rate limit with fresh counters.
+    pub fn reset(&self) {
+        let fresh = self.shared.seed.state(Utc::now());
+        *self.shared.lock() = fresh;
     }
 
     /// Removes the API key with this token's id; false when there was none.

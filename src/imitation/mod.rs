@@ -22,10 +22,12 @@ mod config;
 mod control;
 mod csrf;
 mod device;
+mod file;
 mod gojson;
 mod gotime;
 mod handlers;
 mod host;
+mod http_control;
 mod listener;
 mod ratelimit;
 mod release;
@@ -36,7 +38,6 @@ mod shared;
 mod state;
 mod wire;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,16 +48,16 @@ use tokio::task::JoinHandle;
 
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
 pub use control::Control;
+pub use file::ConfigError;
 pub use release::BUILD_VERSION;
 pub use shared::ResponseHook;
 
 use crate::{CoderVersion, SessionToken};
-use device::{DeviceSettings, DeviceStore};
+use device::DeviceSettings;
 use listener::Limits;
-use ratelimit::RateLimiter;
 use release::Release;
 use shared::Shared;
-use state::{Link, Provider, State};
+use state::Seed;
 
 /// How long the default API key lives (Coder's default session duration).
 const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
@@ -73,6 +74,9 @@ pub struct ImitationBuilder {
     hook: Option<ResponseHook>,
     coder_version: CoderVersion,
     limits: Limits,
+    orphan_links: Vec<(String, LinkSeed)>,
+    sessions: Vec<(String, chrono::Duration)>,
+    http_control: bool,
 }
 
 impl std::fmt::Debug for ImitationBuilder {
@@ -84,6 +88,9 @@ impl std::fmt::Debug for ImitationBuilder {
             .field("hook", &self.hook.is_some())
             .field("coder_version", &self.coder_version)
             .field("limits", &self.limits)
+            .field("orphan_links", &self.orphan_links)
+            .field("sessions", &self.sessions.len())
+            .field("http_control", &self.http_control)
             .finish()
     }
 }
@@ -109,7 +116,33 @@ impl ImitationBuilder {
             hook: None,
             coder_version: CoderVersion::NEWEST_KNOWN,
             limits: Limits::default(),
+            orphan_links: Vec::new(),
+            sessions: Vec::new(),
+            http_control: false,
         }
+    }
+
+    /// Adds an API key besides the generated one: `token` in Coder's format
+    /// (`<10 chars>-<22 chars>`, else `start` fails), valid for `lifetime` from start (and
+    /// from each reset); a negative lifetime makes an already expired key.
+    pub fn session(mut self, token: impl Into<String>, lifetime: chrono::Duration) -> Self {
+        self.sessions.push((token.into(), lifetime));
+        self
+    }
+
+    /// A link to a provider id that is not configured (one removed from the deployment after
+    /// the user linked it); the list still shows such rows.
+    pub fn link_unconfigured(mut self, provider_id: impl Into<String>, link: LinkSeed) -> Self {
+        self.orphan_links.push((provider_id.into(), link));
+        self
+    }
+
+    /// Serves the control API over HTTP under `/__imitation` on the same listener (default
+    /// off; see the README's "The imitation from any language"). Only ever on a loopback
+    /// address: elsewhere this setting is ignored, since the API needs no credentials.
+    pub fn http_control(mut self, on: bool) -> Self {
+        self.http_control = on;
+        self
     }
 
     /// The Coder release to imitate (default [`CoderVersion::NEWEST_KNOWN`]): reported as
@@ -203,47 +236,31 @@ impl ImitationBuilder {
     pub async fn start_on(self, addr: SocketAddr) -> std::io::Result<Imitation> {
         let listener = listener::bind(addr)?;
         let addr = listener.local_addr()?;
-        let now = Utc::now();
         let token = control::random_token();
-        let (id, secret) = auth::split_token(token.expose()).map_err(std::io::Error::other)?;
-        let mut sessions = HashMap::new();
-        sessions.insert(
-            id.to_owned(),
-            auth::Session {
-                secret: secret.to_owned(),
-                expires_at: gotime::db_time(now + SESSION_LIFETIME),
-            },
-        );
-        let links = self
-            .providers
-            .iter()
-            .filter_map(|p| {
-                p.initial_link
-                    .as_ref()
-                    .map(|seed| Link::from_seed(&p.id, seed, now))
-            })
-            .collect();
-        let state = State {
-            providers: self
-                .providers
-                .into_iter()
-                .map(|config| Provider {
-                    config,
-                    faults: state::Faults::default(),
-                })
-                .collect(),
-            links,
+        for (extra, _) in &self.sessions {
+            auth::split_token(extra).map_err(|why| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("session token is not in Coder's format: {why}"),
+                )
+            })?;
+        }
+        let mut sessions = vec![(token.expose().to_owned(), SESSION_LIFETIME)];
+        sessions.extend(self.sessions);
+        let seed = Seed {
+            providers: self.providers,
+            orphan_links: self.orphan_links,
+            device: self.device,
+            rate_limit: self.rate_limit,
             sessions,
-            devices: DeviceStore::default(),
-            device_settings: self.device,
-            limiter: self
-                .rate_limit
-                .map(|(n, window)| RateLimiter::new(n, window)),
         };
+        let state = seed.state(Utc::now());
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             hook: self.hook,
             release: Release::new(self.coder_version),
+            seed,
+            http_control: self.http_control && addr.ip().is_loopback(),
             addr,
         });
         let (stop, stopped) = watch::channel(false);
@@ -318,6 +335,15 @@ impl Imitation {
     /// Its `X-Coder-Build-Version`, also the `version` of `/api/v2/buildinfo`.
     pub fn build_version(&self) -> &str {
         self.control.shared.release.build_version()
+    }
+
+    /// The control API's base URL (`http://127.0.0.1:PORT/__imitation`) when it is served
+    /// over HTTP: asked for with [`ImitationBuilder::http_control`] and bound to loopback.
+    pub fn control_url(&self) -> Option<String> {
+        self.control
+            .shared
+            .http_control
+            .then(|| format!("{}{}", self.base_url, http_control::PREFIX))
     }
 
     /// A handle onto the server's state.

@@ -12,11 +12,13 @@ use chrono::Utc;
 use http::{HeaderName, Request, StatusCode, header};
 
 use super::auth::{self, SIGNED_OUT};
+use super::control::Control;
 use super::csrf;
 use super::gojson;
 use super::gotime;
 use super::handlers::{self, RESOURCE_NOT_FOUND};
 use super::host;
+use super::http_control;
 use super::listener::BODY_READ_TIMEOUT;
 use super::ratelimit::Caller;
 use super::reply::Reply;
@@ -38,6 +40,15 @@ pub(crate) async fn serve(
         return bad_host(why);
     }
     let path = routing::clean(parts.uri.path());
+    if shared.http_control
+        && let Some(rest) = path.strip_prefix(http_control::PREFIX)
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        let control = Control {
+            shared: Arc::clone(&shared),
+        };
+        return http_control::answer(control, &parts.method, rest, body).await;
+    }
     let route = routing::route(&path);
     let operation = routing::operation(&route, &parts.method).ok();
     // Decoding first is safe: the result is only looked at after auth and provider lookup.

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::release::Release;
-use super::state::State;
+use super::state::{Seed, State};
 
 /// Rewrites a response before it is sent: called with the `operationId`, the status and the
 /// JSON body (`None` for an empty body) of every response to one of the five operations,
@@ -21,6 +21,10 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub hook: Option<ResponseHook>,
     pub release: Release,
+    /// What the server started from; a reset returns to it.
+    pub seed: Seed,
+    /// The control API answers under `/__imitation` (asked for, and on loopback).
+    pub http_control: bool,
     pub addr: SocketAddr,
 }
 
