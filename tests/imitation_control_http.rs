@@ -394,6 +394,31 @@ async fn everything_control_does_with_json_errors() {
     let (status, body) = call(client.post(served.control("/device/approve")).body("{")).await;
     assert_eq!(status, 400);
     assert!(body["message"].is_string());
+    // Not from a browser page, not through a rebound DNS name.
+    let (status, body) = call(
+        client
+            .post(served.control("/reset"))
+            .header("origin", "http://evil.example"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"].as_str().unwrap().contains("Origin"),
+        "{body}"
+    );
+    let (status, body) = call(
+        client
+            .post(served.control("/reset"))
+            .header("host", "rebound.example:80"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"].as_str().unwrap().contains("loopback host"),
+        "{body}"
+    );
+    let localhost = served.control("/device").replace("127.0.0.1", "localhost");
+    assert_eq!(call(client.get(localhost)).await.0, 200);
     served.stop().await;
 }
 

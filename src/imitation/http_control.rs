@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::{Body, to_bytes};
 use axum::response::Response;
 use chrono::Utc;
-use http::{HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -92,7 +92,16 @@ struct RateLimit {
 }
 
 /// Answers one control request; `rest` is the path after [`PREFIX`].
-pub(crate) async fn answer(control: Control, method: &Method, rest: &str, body: Body) -> Response {
+pub(crate) async fn answer(
+    control: Control,
+    method: &Method,
+    headers: &HeaderMap,
+    rest: &str,
+    body: Body,
+) -> Response {
+    if let Err(why) = from_a_local_tool(headers) {
+        return error(StatusCode::FORBIDDEN, why);
+    }
     let rest = rest.trim_end_matches('/');
     let (allowed, segment): (&[Method], Option<&str>) = match rest {
         "/reset" | "/device/approve" | "/device/deny" | "/device/expire" | "/faults"
@@ -277,6 +286,35 @@ pub(crate) async fn answer(control: Control, method: &Method, rest: &str, body: 
             StatusCode::NOT_FOUND,
             &format!("no control endpoint {method} {PREFIX}{rest}"),
         ),
+    }
+}
+
+/// Loopback is not enough on its own: a web page in the developer's browser can send simple
+/// POSTs to 127.0.0.1, and a rebound DNS name can reach it too. Browsers mark both (an
+/// `Origin` header; a Host that is not a loopback name), and test clients send neither.
+fn from_a_local_tool(headers: &HeaderMap) -> Result<(), &'static str> {
+    if headers.contains_key(header::ORIGIN) {
+        return Err("the control API does not answer browsers (the request has an Origin header)");
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(
+            "the control API answers only requests addressed to a loopback host (127.0.0.1, [::1] or localhost)",
+        )
     }
 }
 

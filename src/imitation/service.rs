@@ -47,7 +47,7 @@ pub(crate) async fn serve(
         let control = Control {
             shared: Arc::clone(&shared),
         };
-        return http_control::answer(control, &parts.method, rest, body).await;
+        return http_control::answer(control, &parts.method, &parts.headers, rest, body).await;
     }
     let route = routing::route(&path);
     let operation = routing::operation(&route, &parts.method).ok();
