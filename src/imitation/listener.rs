@@ -144,12 +144,11 @@ pub(crate) async fn run(
         let shared = Arc::clone(&shared);
         let http = http.clone();
         let stop = stop.clone();
-        let open = Arc::clone(&open);
+        let idle = Idle {
+            open: Arc::clone(&open),
+            slot: Arc::clone(&slot),
+        };
         tokio::spawn(async move {
-            let idle = Idle {
-                open: Arc::clone(&open),
-                slot: Arc::clone(&slot),
-            };
             serve_connection(stream, peer, shared, http, limits.idle_timeout, idle, stop).await;
             slot.gone.store(true, Ordering::Relaxed);
             drop(permit);
