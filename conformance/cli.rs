@@ -106,6 +106,20 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub addr: std::net::SocketAddr,
+
+    /// Do not serve the control API (printed as IMITATION_CONTROL_URL). It is only ever
+    /// served on a loopback address.
+    #[arg(long)]
+    pub no_control: bool,
+
+    /// Providers, links, sessions, rate limit and device settings from this JSON file
+    /// (format in the README, "The imitation from any language").
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Approve a pending device authorization on its Nth poll, with no one to approve it.
+    #[arg(long, value_name = "N")]
+    pub device_auto_approve_after: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use http::HeaderMap;
 
 use super::gotime;
+use super::host;
 
 /// `codersdk.SessionTokenCookie`, also the query parameter name.
 pub(crate) const COOKIE: &str = "coder_session_token";
@@ -114,10 +115,13 @@ pub(crate) fn split_token(token: &str) -> Result<(&str, &str), String> {
 
 /// The `WWW-Authenticate` value for a 401 whose message or detail mentions expiry, which
 /// every `SignedOutErrorMessage` does (that message contains "expired").
+/// The Host is escaped and quoted as coderd's `%q` does (see `host.rs`); an HTTP/1.0 request
+/// without one gets the listening address.
 pub(crate) fn www_authenticate(headers: &HeaderMap, fallback_host: &str) -> String {
     let host = header(headers, "host").unwrap_or(fallback_host);
     format!(
-        "Bearer realm=\"coder\", error=\"invalid_token\", error_description=\"The access token has expired\", resource_metadata=\"http://{host}/.well-known/oauth-protected-resource\""
+        "Bearer realm=\"coder\", error=\"invalid_token\", error_description=\"The access token has expired\", resource_metadata={}",
+        host::quoted_resource_metadata(host)
     )
 }
 

@@ -10,7 +10,7 @@ use rand::distr::Alphanumeric;
 
 use super::auth::{self, Session};
 use super::config::LinkSeed;
-use super::service::Shared;
+use super::shared::Shared;
 use super::state::Link;
 use crate::SessionToken;
 
@@ -59,6 +59,12 @@ impl Control {
             .pending_user_codes(Instant::now())
     }
 
+    /// How many device authorizations the server keeps (pending, decided or expired but not
+    /// yet used up or forgotten); never more than the documented cap of 10,000.
+    pub fn device_code_count(&self) -> usize {
+        self.shared.lock().devices.len()
+    }
+
     /// Creates or replaces the caller's link to a configured provider; false when no such
     /// provider is configured.
     pub fn link(&self, provider_id: &str, link: LinkSeed) -> bool {
@@ -88,6 +94,11 @@ impl Control {
             }
             None => false,
         }
+    }
+
+    /// Whether a provider with this id is configured.
+    pub fn has_provider(&self, provider_id: &str) -> bool {
+        self.shared.lock().provider(provider_id).is_some()
     }
 
     /// Ids of the providers the caller is linked to, in list order.
@@ -146,6 +157,21 @@ impl Control {
         let token = random_token();
         self.add_session(token.expose(), expires_at);
         token
+    }
+
+    /// Turns Coder's API rate limit on (`requests` per `window`, per caller and path) or off,
+    /// with fresh counters.
+    pub fn set_rate_limit(&self, limit: Option<(u32, std::time::Duration)>) {
+        self.shared.lock().limiter =
+            limit.map(|(requests, window)| super::ratelimit::RateLimiter::new(requests, window));
+    }
+
+    /// Returns to the state the server started in: configured providers without faults,
+    /// their initial links, the initial API keys (the printed token stays valid, its lifetime
+    /// counted afresh), no device codes, the initial rate limit with fresh counters.
+    pub fn reset(&self) {
+        let fresh = self.shared.seed.state(Utc::now());
+        *self.shared.lock() = fresh;
     }
 
     /// Removes the API key with this token's id; false when there was none.

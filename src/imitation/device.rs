@@ -2,7 +2,7 @@
 //! answering polls with GitHub's error codes until the user approves, denies or the code
 //! expires.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -46,12 +46,19 @@ pub(crate) struct Issued {
     pub user_code: String,
 }
 
+/// The most device authorizations kept at once. Every GET device issues one, and nothing
+/// obliges a client to poll it to the end, so without a cap the store grows with the request
+/// count (measured: 1.1 M GET device calls took `serve` from 7 to 409 MB). Past the cap the
+/// oldest code is forgotten; polling it then answers `incorrect_device_code`.
+pub(crate) const MAX_DEVICE_CODES: usize = 10_000;
+
 /// Every outstanding device authorization, by device code.
 #[derive(Debug, Default)]
 pub(crate) struct DeviceStore {
     by_code: HashMap<String, Authorization>,
+    /// Device codes in issue order; codes already used stay here until evicted or compacted.
+    order: VecDeque<String>,
     serial: u64,
-    purge_at: usize,
 }
 
 /// RFC 8628 §6.1's recommended user-code alphabet: no vowels, no look-alikes.
@@ -60,7 +67,7 @@ const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 impl DeviceStore {
     /// Starts a new authorization for `provider_id`.
     pub fn issue(&mut self, provider_id: &str, settings: &DeviceSettings, now: Instant) -> Issued {
-        self.purge(now);
+        self.make_room();
         let mut rng = rand::rng();
         let device_code: String = (0..40)
             .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
@@ -76,6 +83,7 @@ impl DeviceStore {
         }
         self.serial += 1;
         let lifetime = Duration::from_secs(u64::try_from(settings.expires_in).unwrap_or(0));
+        self.order.push_back(device_code.clone());
         self.by_code.insert(
             device_code.clone(),
             Authorization {
@@ -176,15 +184,27 @@ impl DeviceStore {
         pending.into_iter().map(|(_, code)| code).collect()
     }
 
-    /// Drops codes that expired a while ago, once the store has grown.
-    fn purge(&mut self, now: Instant) {
-        if self.by_code.len() < self.purge_at.max(1024) {
-            return;
+    /// How many authorizations are kept (used, evicted and forgotten ones excluded).
+    pub fn len(&self) -> usize {
+        self.by_code.len()
+    }
+
+    /// Frees a place below [`MAX_DEVICE_CODES`]. Every code of a server is issued with the
+    /// same lifetime (and `expire_all` expires them all at one instant), so issue order is
+    /// expiry order: evicting from the front drops expired codes first, then the oldest live
+    /// ones, in O(1) per code.
+    fn make_room(&mut self) {
+        while self.by_code.len() >= MAX_DEVICE_CODES {
+            let Some(code) = self.order.pop_front() else {
+                break;
+            };
+            self.by_code.remove(&code);
         }
-        // Expired codes still answer expired_token for a grace period before being forgotten.
-        let grace = Duration::from_secs(600);
-        self.by_code.retain(|_, auth| now < auth.expires_at + grace);
-        self.purge_at = self.by_code.len() * 2;
+        // Used codes leave stale entries behind; keep the queue within twice the cap.
+        if self.order.len() >= 2 * MAX_DEVICE_CODES {
+            let by_code = &self.by_code;
+            self.order.retain(|code| by_code.contains_key(code));
+        }
     }
 }
 
@@ -272,5 +292,64 @@ mod tests {
             Err("expired_token")
         );
         assert!(store.pending_user_codes(t0).is_empty());
+    }
+
+    #[test]
+    fn the_store_is_capped_and_forgets_the_oldest_first() {
+        let s = settings(false, None);
+        let mut store = DeviceStore::default();
+        let t0 = Instant::now();
+        let first = store.issue("github", &s, t0);
+        let second = store.issue("github", &s, t0);
+        // Polled to the end: gone from the map, a stale entry in the queue.
+        assert!(store.decide(&second.user_code, true, t0));
+        assert_eq!(store.poll("github", &second.device_code, &s, t0), Ok(()));
+        let mut last = None;
+        for _ in 0..MAX_DEVICE_CODES + 5 {
+            last = Some(store.issue("github", &s, t0));
+        }
+        assert_eq!(store.len(), MAX_DEVICE_CODES);
+        assert!(store.order.len() <= 2 * MAX_DEVICE_CODES);
+        assert_eq!(
+            store.poll("github", &first.device_code, &s, t0),
+            Err("incorrect_device_code")
+        );
+        let last = last.unwrap();
+        assert_eq!(
+            store.poll("github", &last.device_code, &s, t0),
+            Err("authorization_pending")
+        );
+        // Many used codes never grow the queue past twice the cap.
+        let mut store = DeviceStore::default();
+        for _ in 0..3 * MAX_DEVICE_CODES {
+            let issued = store.issue("github", &s, t0);
+            assert!(store.decide(&issued.user_code, true, t0));
+            assert_eq!(store.poll("github", &issued.device_code, &s, t0), Ok(()));
+        }
+        assert_eq!(store.len(), 0);
+        assert!(store.order.len() <= 2 * MAX_DEVICE_CODES);
+    }
+
+    #[test]
+    fn expired_codes_are_evicted_before_live_ones() {
+        let s = settings(false, None);
+        let mut store = DeviceStore::default();
+        let t0 = Instant::now();
+        for _ in 0..MAX_DEVICE_CODES / 2 {
+            store.issue("github", &s, t0);
+        }
+        store.expire_all(t0);
+        let t1 = t0 + Duration::from_secs(1);
+        let live: Vec<Issued> = (0..MAX_DEVICE_CODES / 2)
+            .map(|_| store.issue("github", &s, t1))
+            .collect();
+        let newest = store.issue("github", &s, t1);
+        assert_eq!(store.len(), MAX_DEVICE_CODES);
+        // One expired code made room; every live one is still there.
+        assert!(
+            live.iter()
+                .chain([&newest])
+                .all(|issued| store.by_code.contains_key(&issued.device_code))
+        );
     }
 }

@@ -8,9 +8,10 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
 
+use super::device::{DeviceSettings, DeviceStore};
 use super::gotime;
 use super::reply::Reply;
-use super::state::{Link, Provider, State};
+use super::state::{self, Link, Provider};
 use super::wire::{DeleteBody, DeviceBody, ExternalAuthBody, LinkBody, ListBody, ProviderBody};
 
 /// 404 from the provider lookup and from DELETE without a link (`httpapi.ResourceNotFound`).
@@ -51,11 +52,8 @@ fn validate(provider: &Provider, link: &Link, now: DateTime<Utc>) -> Validation 
 }
 
 /// GET /external-auth: refreshes and validates every link whose provider is configured.
-pub(crate) fn list(state: &mut State, now: DateTime<Utc>) -> Reply {
-    let mut verdicts: Vec<(bool, Cow<'static, str>)> = Vec::with_capacity(state.links.len());
-    let State {
-        providers, links, ..
-    } = state;
+pub(crate) fn list(providers: &[Provider], links: &mut [Link], now: DateTime<Utc>) -> Reply {
+    let mut verdicts: Vec<(bool, Cow<'static, str>)> = Vec::with_capacity(links.len());
     for link in links.iter_mut() {
         let provider = providers.iter().find(|p| p.config.id == link.provider_id);
         let Some(provider) = provider.filter(|_| link.has_access_token) else {
@@ -81,8 +79,7 @@ pub(crate) fn list(state: &mut State, now: DateTime<Utc>) -> Reply {
         });
     }
     let body = ListBody {
-        providers: state
-            .providers
+        providers: providers
             .iter()
             .map(|p| ProviderBody {
                 id: &p.config.id,
@@ -96,8 +93,7 @@ pub(crate) fn list(state: &mut State, now: DateTime<Utc>) -> Reply {
                 code_challenge_methods_supported: &p.config.pkce,
             })
             .collect(),
-        links: state
-            .links
+        links: links
             .iter()
             .zip(verdicts)
             .map(|(link, (authenticated, validate_error))| LinkBody {
@@ -115,7 +111,7 @@ pub(crate) fn list(state: &mut State, now: DateTime<Utc>) -> Reply {
 }
 
 /// GET /external-auth/{id}: validation and app installations, never a refresh.
-pub(crate) fn get_by_id(state: &State, provider: &Provider, now: DateTime<Utc>) -> Reply {
+pub(crate) fn get_by_id(links: &[Link], provider: &Provider, now: DateTime<Utc>) -> Reply {
     let config = &provider.config;
     let mut body = ExternalAuthBody {
         authenticated: false,
@@ -127,7 +123,7 @@ pub(crate) fn get_by_id(state: &State, provider: &Provider, now: DateTime<Utc>) 
         installations: &[],
         app_install_url: &config.app_install_url,
     };
-    let Some(link) = state.link_index(&config.id).map(|i| &state.links[i]) else {
+    let Some(link) = links.iter().find(|l| l.provider_id == config.id) else {
         return Reply::json(StatusCode::OK, &body);
     };
     match validate(provider, link, now) {
@@ -158,14 +154,11 @@ pub(crate) fn get_by_id(state: &State, provider: &Provider, now: DateTime<Utc>) 
 }
 
 /// DELETE /external-auth/{id}: removes the link, then revokes at the provider.
-pub(crate) fn delete(state: &mut State, provider_id: &str) -> Reply {
-    let Some(index) = state.link_index(provider_id) else {
+pub(crate) fn delete(links: &mut Vec<Link>, provider: &Provider) -> Reply {
+    let Some(index) = state::link_index(links, &provider.config.id) else {
         return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
     };
-    state.links.remove(index);
-    let provider = state
-        .provider(provider_id)
-        .expect("the provider was looked up before the handler ran");
+    links.remove(index);
     let body = if !provider.config.revoke {
         DeleteBody {
             token_revoked: false,
@@ -192,10 +185,12 @@ pub(crate) fn delete(state: &mut State, provider_id: &str) -> Reply {
 }
 
 /// GET /external-auth/{id}/device: a new authorization at the provider on every call.
-pub(crate) fn device_get(state: &mut State, provider_id: &str, now: Instant) -> Reply {
-    let provider = state
-        .provider(provider_id)
-        .expect("the provider was looked up before the handler ran");
+pub(crate) fn device_get(
+    devices: &mut DeviceStore,
+    settings: &DeviceSettings,
+    provider: &Provider,
+    now: Instant,
+) -> Reply {
     if !provider.config.device {
         return Reply::error(
             StatusCode::BAD_REQUEST,
@@ -203,18 +198,15 @@ pub(crate) fn device_get(state: &mut State, provider_id: &str, now: Instant) -> 
             "",
         );
     }
-    let verification_uri = provider.config.verification_uri.clone();
-    let issued = state
-        .devices
-        .issue(provider_id, &state.device_settings, now);
+    let issued = devices.issue(&provider.config.id, settings, now);
     Reply::json(
         StatusCode::OK,
         &DeviceBody {
             device_code: &issued.device_code,
             user_code: &issued.user_code,
-            verification_uri: &verification_uri,
-            expires_in: state.device_settings.expires_in,
-            interval: state.device_settings.interval,
+            verification_uri: &provider.config.verification_uri,
+            expires_in: settings.expires_in,
+            interval: settings.interval,
         },
     )
 }
@@ -222,8 +214,10 @@ pub(crate) fn device_get(state: &mut State, provider_id: &str, now: Instant) -> 
 /// POST /external-auth/{id}/device: the body (already decoded, or Go's decode error), then
 /// device support, then one exchange; success upserts the link.
 pub(crate) fn device_post(
-    state: &mut State,
-    provider_id: &str,
+    links: &mut Vec<Link>,
+    devices: &mut DeviceStore,
+    settings: &DeviceSettings,
+    provider: &Provider,
     body: Result<String, String>,
     now: DateTime<Utc>,
     instant: Instant,
@@ -238,9 +232,6 @@ pub(crate) fn device_post(
             );
         }
     };
-    let provider = state
-        .provider(provider_id)
-        .expect("the provider was looked up before the handler ran");
     if !provider.config.device {
         return Reply::error(
             StatusCode::BAD_REQUEST,
@@ -248,11 +239,8 @@ pub(crate) fn device_post(
             "",
         );
     }
-    if let Err(code) =
-        state
-            .devices
-            .poll(provider_id, &device_code, &state.device_settings, instant)
-    {
+    let provider_id = &provider.config.id;
+    if let Err(code) = devices.poll(provider_id, &device_code, settings, instant) {
         return Reply::error(
             StatusCode::BAD_REQUEST,
             "Failed to exchange device code.",
@@ -260,17 +248,21 @@ pub(crate) fn device_post(
         );
     }
     let now = gotime::db_time(now);
-    let created_at = state
-        .link_index(provider_id)
-        .map_or(now, |i| state.links[i].created_at);
+    let created_at = links
+        .iter()
+        .find(|l| l.provider_id == *provider_id)
+        .map_or(now, |l| l.created_at);
     // GitHub device tokens carry no expires_in, so the expiry is Go's zero time.
-    state.upsert_link(Link {
-        provider_id: provider_id.to_owned(),
-        has_access_token: true,
-        has_refresh_token: false,
-        expires: gotime::zero_time(),
-        created_at,
-        updated_at: now,
-    });
+    state::upsert_link(
+        links,
+        Link {
+            provider_id: provider_id.clone(),
+            has_access_token: true,
+            has_refresh_token: false,
+            expires: gotime::zero_time(),
+            created_at,
+            updated_at: now,
+        },
+    );
     Reply::empty(StatusCode::NO_CONTENT)
 }

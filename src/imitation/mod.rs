@@ -22,42 +22,42 @@ mod config;
 mod control;
 mod csrf;
 mod device;
+mod file;
 mod gojson;
 mod gotime;
 mod handlers;
+mod host;
+mod http_control;
+mod listener;
 mod ratelimit;
+mod release;
 mod reply;
 mod routing;
 mod service;
+mod shared;
 mod state;
 mod wire;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use chrono::Utc;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
 pub use control::Control;
-pub use reply::BUILD_VERSION;
+pub use file::ConfigError;
+pub use release::BUILD_VERSION;
+pub use shared::ResponseHook;
 
-use crate::SessionToken;
-use device::{DeviceSettings, DeviceStore};
-use ratelimit::RateLimiter;
-use service::Shared;
-use state::{Link, Provider, State};
-
-/// Rewrites a response before it is sent: called with the `operationId`, the status and the
-/// JSON body (`None` for an empty body) of every response to one of the five operations,
-/// errors included. Use it to inject drift. A changed body is re-encoded with Coder's key
-/// order for known field names; unknown keys follow alphabetically.
-pub type ResponseHook =
-    Arc<dyn Fn(&str, &mut http::StatusCode, &mut Option<serde_json::Value>) + Send + Sync>;
+use crate::{CoderVersion, SessionToken};
+use device::DeviceSettings;
+use listener::Limits;
+use release::Release;
+use shared::Shared;
+use state::Seed;
 
 /// How long the default API key lives (Coder's default session duration).
 const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
@@ -72,6 +72,11 @@ pub struct ImitationBuilder {
     rate_limit: Option<(u32, Duration)>,
     device: DeviceSettings,
     hook: Option<ResponseHook>,
+    coder_version: CoderVersion,
+    limits: Limits,
+    orphan_links: Vec<(String, LinkSeed)>,
+    sessions: Vec<(String, chrono::Duration)>,
+    http_control: bool,
 }
 
 impl std::fmt::Debug for ImitationBuilder {
@@ -81,6 +86,11 @@ impl std::fmt::Debug for ImitationBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("device", &self.device)
             .field("hook", &self.hook.is_some())
+            .field("coder_version", &self.coder_version)
+            .field("limits", &self.limits)
+            .field("orphan_links", &self.orphan_links)
+            .field("sessions", &self.sessions.len())
+            .field("http_control", &self.http_control)
             .finish()
     }
 }
@@ -104,7 +114,43 @@ impl ImitationBuilder {
                 auto_approve_after: None,
             },
             hook: None,
+            coder_version: CoderVersion::NEWEST_KNOWN,
+            limits: Limits::default(),
+            orphan_links: Vec::new(),
+            sessions: Vec::new(),
+            http_control: false,
         }
+    }
+
+    /// Adds an API key besides the generated one: `token` in Coder's format
+    /// (`<10 chars>-<22 chars>`, else `start` fails), valid for `lifetime` from start (and
+    /// from each reset); a negative lifetime makes an already expired key.
+    pub fn session(mut self, token: impl Into<String>, lifetime: chrono::Duration) -> Self {
+        self.sessions.push((token.into(), lifetime));
+        self
+    }
+
+    /// A link to a provider id that is not configured (one removed from the deployment after
+    /// the user linked it); the list still shows such rows.
+    pub fn link_unconfigured(mut self, provider_id: impl Into<String>, link: LinkSeed) -> Self {
+        self.orphan_links.push((provider_id.into(), link));
+        self
+    }
+
+    /// Serves the control API over HTTP under `/__imitation` on the same listener (default
+    /// off; see the README's "The imitation from any language"). Only ever on a loopback
+    /// address: elsewhere this setting is ignored, since the API needs no credentials.
+    pub fn http_control(mut self, on: bool) -> Self {
+        self.http_control = on;
+        self
+    }
+
+    /// The Coder release to imitate (default [`CoderVersion::NEWEST_KNOWN`]): reported as
+    /// `v{version}-imitation` in `X-Coder-Build-Version` and `/api/v2/buildinfo`. Behaviour
+    /// that differs between releases is decided from it in one place (`release.rs`).
+    pub fn coder_version(mut self, version: CoderVersion) -> Self {
+        self.coder_version = version;
+        self
     }
 
     /// Starts from no providers at all (the list answers `{"providers":[],"links":[]}`).
@@ -158,6 +204,29 @@ impl ImitationBuilder {
         self
     }
 
+    /// How long a request head may take to arrive, counted from when the server starts
+    /// waiting for it (a new connection, or the end of the previous response); the connection
+    /// is closed when it runs out (default 10 s). Also how long a kept-alive connection may sit
+    /// silent.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may go without a byte moving either way before it is closed
+    /// (default 30 s): a request body that stops arriving, a client that stops reading.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 256, at least 1); further connections wait to be
+    /// accepted until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections.max(1);
+        self
+    }
+
     /// Starts on `127.0.0.1` on a free port.
     pub async fn start(self) -> std::io::Result<Imitation> {
         self.start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
@@ -165,68 +234,48 @@ impl ImitationBuilder {
 
     /// Starts on `addr`. Must be called inside a tokio runtime; the server runs as a task.
     pub async fn start_on(self, addr: SocketAddr) -> std::io::Result<Imitation> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = listener::bind(addr)?;
         let addr = listener.local_addr()?;
-        let now = Utc::now();
         let token = control::random_token();
-        let (id, secret) = auth::split_token(token.expose()).expect("generated in Coder's format");
-        let mut sessions = HashMap::new();
-        sessions.insert(
-            id.to_owned(),
-            auth::Session {
-                secret: secret.to_owned(),
-                expires_at: gotime::db_time(now + SESSION_LIFETIME),
-            },
-        );
-        let links = self
-            .providers
-            .iter()
-            .filter_map(|p| {
-                p.initial_link
-                    .as_ref()
-                    .map(|seed| Link::from_seed(&p.id, seed, now))
-            })
-            .collect();
-        let state = State {
-            providers: self
-                .providers
-                .into_iter()
-                .map(|config| Provider {
-                    config,
-                    faults: state::Faults::default(),
-                })
-                .collect(),
-            links,
+        for (extra, _) in &self.sessions {
+            auth::split_token(extra).map_err(|why| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("session token is not in Coder's format: {why}"),
+                )
+            })?;
+        }
+        let mut sessions = vec![(token.expose().to_owned(), SESSION_LIFETIME)];
+        sessions.extend(self.sessions);
+        let seed = Seed {
+            providers: self.providers,
+            orphan_links: self.orphan_links,
+            device: self.device,
+            rate_limit: self.rate_limit,
             sessions,
-            devices: DeviceStore::default(),
-            device_settings: self.device,
-            limiter: self
-                .rate_limit
-                .map(|(n, window)| RateLimiter::new(n, window)),
         };
+        let state = seed.state(Utc::now());
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             hook: self.hook,
+            release: Release::new(self.coder_version),
+            seed,
+            http_control: self.http_control && addr.ip().is_loopback(),
             addr,
         });
-        let app = Router::new()
-            .fallback(service::serve)
-            .with_state(Arc::clone(&shared))
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(listener::run(
+            listener,
+            Arc::clone(&shared),
+            self.limits,
+            stopped,
+        ));
         Ok(Imitation {
             addr,
             base_url: format!("http://{addr}"),
             token,
             control: Control { shared },
-            stop: Some(stop),
+            stop,
             task: Some(task),
         })
     }
@@ -239,7 +288,7 @@ pub struct Imitation {
     base_url: String,
     token: SessionToken,
     control: Control,
-    stop: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -278,6 +327,25 @@ impl Imitation {
         &self.token
     }
 
+    /// The Coder release it imitates.
+    pub fn coder_version(&self) -> CoderVersion {
+        self.control.shared.release.version()
+    }
+
+    /// Its `X-Coder-Build-Version`, also the `version` of `/api/v2/buildinfo`.
+    pub fn build_version(&self) -> &str {
+        self.control.shared.release.build_version()
+    }
+
+    /// The control API's base URL (`http://127.0.0.1:PORT/__imitation`) when it is served
+    /// over HTTP: asked for with [`ImitationBuilder::http_control`] and bound to loopback.
+    pub fn control_url(&self) -> Option<String> {
+        self.control
+            .shared
+            .http_control
+            .then(|| format!("{}{}", self.base_url, http_control::PREFIX))
+    }
+
     /// A handle onto the server's state.
     pub fn control(&self) -> Control {
         self.control.clone()
@@ -285,9 +353,7 @@ impl Imitation {
 
     /// Stops accepting connections and waits for the open ones to finish.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop.send_replace(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -296,8 +362,6 @@ impl Imitation {
 
 impl Drop for Imitation {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop.send_replace(true);
     }
 }

@@ -5,11 +5,8 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
-use super::ResponseHook;
+use super::shared::ResponseHook;
 use super::wire::{self, ErrorBody};
-
-/// The `X-Coder-Build-Version` the imitation reports.
-pub const BUILD_VERSION: &str = "v2.35.1-imitation";
 
 /// What a response carries.
 #[derive(Debug)]
@@ -88,7 +85,9 @@ impl Reply {
         }
     }
 
-    pub fn into_response(self) -> Response {
+    /// The response, with the headers Coder's root middleware adds to every answer;
+    /// `build_version` is the imitated release's `X-Coder-Build-Version`.
+    pub fn into_response(self, build_version: &HeaderValue) -> Response {
         let (content_type, body) = match self.payload {
             Payload::Empty => (None, Body::empty()),
             Payload::Json(bytes) => (Some("application/json; charset=utf-8"), Body::from(bytes)),
@@ -102,7 +101,7 @@ impl Reply {
         }
         headers.insert(
             HeaderName::from_static("x-coder-build-version"),
-            HeaderValue::from_static(BUILD_VERSION),
+            build_version.clone(),
         );
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,

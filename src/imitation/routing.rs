@@ -16,6 +16,8 @@ pub(crate) enum Route<'a> {
     Outside,
     /// Under `/api/v2` but no route: 404 after the rate limit.
     ApiNotFound,
+    /// `/api/v2/buildinfo`: no authentication, as in coderd.
+    BuildInfo,
     /// `/api/v2/external-auth`.
     List,
     /// `/api/v2/external-auth/{id}...`.
@@ -55,6 +57,9 @@ pub(crate) fn route(path: &str) -> Route<'_> {
     if !(api.is_empty() || api.starts_with('/')) {
         return Route::Outside;
     }
+    if api == "/buildinfo" {
+        return Route::BuildInfo;
+    }
     let Some(rest) = api.strip_prefix("/external-auth") else {
         return Route::ApiNotFound;
     };
@@ -75,7 +80,8 @@ pub(crate) fn route(path: &str) -> Route<'_> {
     Route::Provider { id, rest }
 }
 
-/// The operation for a route and method, or the methods the route allows.
+/// The operation for a route and method, or the methods the route allows. `BuildInfo` is no
+/// operation of the spec: the service answers it itself.
 pub(crate) fn operation(
     route: &Route<'_>,
     method: &Method,
@@ -159,6 +165,8 @@ mod tests {
                 rest: Rest::Unknown
             }
         );
+        assert_eq!(route("/api/v2/buildinfo"), Route::BuildInfo);
+        assert_eq!(route("/api/v2/buildinfo/"), Route::ApiNotFound);
         assert_eq!(route("/api/v2/external-authx"), Route::ApiNotFound);
         assert_eq!(route("/api/v2/users/me"), Route::ApiNotFound);
         assert_eq!(route("/api/v2"), Route::ApiNotFound);

@@ -1,53 +1,54 @@
-//! The one axum handler every request reaches, which applies Coder's middleware order by
-//! hand: CSRF, rate limit, authentication, provider lookup, and only then method and route
-//! matching. axum's router matches methods first, so routes are not registered with it.
+//! The one handler every request reaches, which applies Coder's middleware order by hand:
+//! CSRF, rate limit, authentication, provider lookup, and only then method and route
+//! matching (chi runs the middleware before it matches methods).
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Request, State as AxumState};
 use axum::response::Response;
 use chrono::Utc;
-use http::{HeaderName, StatusCode, header};
+use http::{HeaderName, Request, StatusCode, header};
 
-use super::ResponseHook;
 use super::auth::{self, SIGNED_OUT};
+use super::control::Control;
 use super::csrf;
 use super::gojson;
 use super::gotime;
 use super::handlers::{self, RESOURCE_NOT_FOUND};
+use super::host;
+use super::http_control;
+use super::listener::BODY_READ_TIMEOUT;
 use super::ratelimit::Caller;
 use super::reply::Reply;
 use super::routing::{self, Operation, Route};
+use super::shared::Shared;
 use super::state::State;
 
 /// The largest POST body read; Coder reads any size, but nothing legitimate comes close.
 const MAX_BODY: usize = 1 << 20;
 
-/// What every request handler shares.
-pub(crate) struct Shared {
-    pub state: Mutex<State>,
-    pub hook: Option<ResponseHook>,
-    pub addr: SocketAddr,
-}
-
-impl Shared {
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while holding the lock leaves consistent-enough state for a test double.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// The axum fallback handler.
+/// Answers one request from `peer`.
 pub(crate) async fn serve(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    request: Request<Body>,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    if let Err(why) = host::check(parts.version, &parts.method, &parts.headers) {
+        return bad_host(why);
+    }
     let path = routing::clean(parts.uri.path());
+    if shared.http_control
+        && let Some(rest) = path.strip_prefix(http_control::PREFIX)
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        let control = Control {
+            shared: Arc::clone(&shared),
+        };
+        return http_control::answer(control, &parts.method, &parts.headers, rest, body).await;
+    }
     let route = routing::route(&path);
     let operation = routing::operation(&route, &parts.method).ok();
     // Decoding first is safe: the result is only looked at after auth and provider lookup.
@@ -60,14 +61,30 @@ pub(crate) async fn serve(
     if let (Some(hook), Some(operation)) = (&shared.hook, operation) {
         reply.apply_hook(hook, operation.id());
     }
-    reply.into_response()
+    reply.into_response(shared.release.header())
+}
+
+/// Go's net/http answer to a request it refuses before any handler runs: plain text, the
+/// connection closed, none of coderd's headers.
+fn bad_host(why: &str) -> Response {
+    let mut response = Response::new(Body::from(format!("400 Bad Request: {why}")));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    response
 }
 
 async fn read_body(body: Body) -> Result<String, String> {
-    match to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => gojson::decode_device_exchange(&bytes),
+    match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => gojson::decode_device_exchange(&bytes),
         // Go's MaxBytesReader wording, for a body over the limit.
-        Err(_) => Err("http: request body too large".to_owned()),
+        Ok(Err(_)) => Err("http: request body too large".to_owned()),
+        // Go's wording for a read past its deadline.
+        Err(_) => Err("i/o timeout".to_owned()),
     }
 }
 
@@ -118,6 +135,10 @@ fn respond(
     }
     let reply = match route {
         Route::Outside | Route::ApiNotFound => route_not_found(),
+        Route::BuildInfo => {
+            drop(state);
+            build_info(shared, &parts.method)
+        }
         Route::List | Route::Provider { .. } => {
             if let Err(rejection) = authenticated {
                 drop(state);
@@ -132,7 +153,17 @@ fn respond(
     with_limit_headers(reply, limit_headers)
 }
 
-/// After authentication: provider lookup, then method and sub-route, then the handler.
+/// `GET /api/v2/buildinfo`, which coderd serves without authentication.
+fn build_info(shared: &Shared, method: &http::Method) -> Reply {
+    if method != http::Method::GET {
+        return method_not_allowed(&["GET"]);
+    }
+    let dashboard_url = format!("http://{}", shared.addr);
+    Reply::json(StatusCode::OK, &shared.release.build_info(&dashboard_url))
+}
+
+/// After authentication: provider lookup, then method and sub-route, then the handler. The
+/// provider found here is the one the handler works on.
 fn dispatch(
     state: &mut State,
     route: &Route<'_>,
@@ -141,32 +172,44 @@ fn dispatch(
     now: chrono::DateTime<Utc>,
     instant: Instant,
 ) -> Reply {
-    if let Route::Provider { id, .. } = route
-        && state.provider(id).is_none()
-    {
+    let State {
+        providers,
+        links,
+        devices,
+        device_settings,
+        ..
+    } = state;
+    let Route::Provider { id, .. } = route else {
+        return match routing::operation(route, method) {
+            Ok(Operation::GetUserExternalAuths) => handlers::list(providers, links, now),
+            Ok(_) | Err([]) => route_not_found(),
+            Err(allowed) => method_not_allowed(allowed),
+        };
+    };
+    let Some(provider) = providers.iter().find(|p| p.config.id == *id) else {
         return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
-    }
-    let operation = match routing::operation(route, method) {
-        Ok(operation) => operation,
-        Err([]) => return route_not_found(),
-        Err(allowed) => return method_not_allowed(allowed),
     };
-    let id = match route {
-        Route::Provider { id, .. } => *id,
-        _ => "",
-    };
-    match operation {
-        Operation::GetUserExternalAuths => handlers::list(state, now),
-        Operation::GetExternalAuthById => {
-            let provider = state.provider(id).expect("looked up above");
-            handlers::get_by_id(state, provider, now)
+    match routing::operation(route, method) {
+        Ok(Operation::GetExternalAuthById) => handlers::get_by_id(links, provider, now),
+        Ok(Operation::DeleteExternalAuthUserLinkById) => handlers::delete(links, provider),
+        Ok(Operation::GetExternalAuthDeviceById) => {
+            handlers::device_get(devices, device_settings, provider, instant)
         }
-        Operation::DeleteExternalAuthUserLinkById => handlers::delete(state, id),
-        Operation::GetExternalAuthDeviceById => handlers::device_get(state, id, instant),
-        Operation::PostExternalAuthDeviceById => {
+        Ok(Operation::PostExternalAuthDeviceById) => {
             let body = decoded.unwrap_or_else(|| Err("EOF".to_owned()));
-            handlers::device_post(state, id, body, now, instant)
+            handlers::device_post(
+                links,
+                devices,
+                device_settings,
+                provider,
+                body,
+                now,
+                instant,
+            )
         }
+        // routing never maps a provider path to the list.
+        Ok(Operation::GetUserExternalAuths) | Err([]) => route_not_found(),
+        Err(allowed) => method_not_allowed(allowed),
     }
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::auth::Session;
+use std::time::Duration;
+
+use super::auth::{self, Session};
 use super::config::{Expiry, LinkSeed, ProviderConfig};
 use super::device::{DeviceSettings, DeviceStore};
 use super::gotime;
@@ -93,14 +95,86 @@ impl State {
     }
 
     pub fn link_index(&self, provider_id: &str) -> Option<usize> {
-        self.links.iter().position(|l| l.provider_id == provider_id)
+        link_index(&self.links, provider_id)
     }
 
-    /// Inserts or replaces the caller's link for `link.provider_id`, keeping its position.
     pub fn upsert_link(&mut self, link: Link) {
-        match self.link_index(&link.provider_id) {
-            Some(i) => self.links[i] = link,
-            None => self.links.push(link),
+        upsert_link(&mut self.links, link);
+    }
+}
+
+/// Where the caller's link to `provider_id` is in `links`.
+pub(crate) fn link_index(links: &[Link], provider_id: &str) -> Option<usize> {
+    links.iter().position(|l| l.provider_id == provider_id)
+}
+
+/// Inserts or replaces the caller's link for `link.provider_id`, keeping its position.
+pub(crate) fn upsert_link(links: &mut Vec<Link>, link: Link) {
+    match links.iter_mut().find(|l| l.provider_id == link.provider_id) {
+        Some(existing) => *existing = link,
+        None => links.push(link),
+    }
+}
+
+/// What a server starts from, kept so a reset can return to it.
+#[derive(Clone, Debug)]
+pub(crate) struct Seed {
+    pub providers: Vec<ProviderConfig>,
+    /// Links to ids with no configured provider (providers carry their own).
+    pub orphan_links: Vec<(String, LinkSeed)>,
+    pub device: DeviceSettings,
+    pub rate_limit: Option<(u32, Duration)>,
+    /// API keys in Coder's format, each with its lifetime from start (negative: expired).
+    pub sessions: Vec<(String, chrono::Duration)>,
+}
+
+impl Seed {
+    /// The state at `now`: links and session expiries are computed from it.
+    pub fn state(&self, now: DateTime<Utc>) -> State {
+        let mut links: Vec<Link> = Vec::new();
+        let seeded = self
+            .providers
+            .iter()
+            .filter_map(|p| p.initial_link.as_ref().map(|seed| (p.id.as_str(), seed)))
+            .chain(
+                self.orphan_links
+                    .iter()
+                    .map(|(id, seed)| (id.as_str(), seed)),
+            );
+        for (provider_id, seed) in seeded {
+            upsert_link(&mut links, Link::from_seed(provider_id, seed, now));
+        }
+        let sessions = self
+            .sessions
+            .iter()
+            .filter_map(|(token, lifetime)| {
+                let (id, secret) = auth::split_token(token).ok()?;
+                let expires_at = now.checked_add_signed(*lifetime).unwrap_or(now);
+                Some((
+                    id.to_owned(),
+                    Session {
+                        secret: secret.to_owned(),
+                        expires_at: gotime::db_time(expires_at),
+                    },
+                ))
+            })
+            .collect();
+        State {
+            providers: self
+                .providers
+                .iter()
+                .map(|config| Provider {
+                    config: config.clone(),
+                    faults: Faults::default(),
+                })
+                .collect(),
+            links,
+            sessions,
+            devices: DeviceStore::default(),
+            device_settings: self.device.clone(),
+            limiter: self
+                .rate_limit
+                .map(|(requests, window)| RateLimiter::new(requests, window)),
         }
     }
 }
