@@ -31,13 +31,16 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let _ = err.print();
             return match err.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    let _ = err.print();
                     ExitCode::SUCCESS
                 }
                 // Every real parse error means the tool could not run.
-                _ => Exit::CouldNotRun.into(),
+                _ => {
+                    eprint!("{}", without_arguments(&err.render().to_string()));
+                    Exit::CouldNotRun.into()
+                }
             };
         }
     };
@@ -80,6 +83,21 @@ fn main() -> ExitCode {
             Exit::CouldNotRun.into()
         }
     }
+}
+
+/// A parse error with every value from the command line masked: clap quotes what it could not
+/// place, and a token pasted as a stray argument (or given to the wrong flag) is still a token.
+fn without_arguments(message: &str) -> String {
+    let secrets = secrets::Secrets::default();
+    for argument in std::env::args().skip(1) {
+        let value = match argument.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => value,
+            _ if argument.starts_with('-') => continue,
+            _ => argument.as_str(),
+        };
+        secrets.add(value);
+    }
+    secrets.mask_str(message)
 }
 
 /// The accepted snapshots: the directory `--snapshots` names (absolute, as insta resolves

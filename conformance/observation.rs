@@ -101,6 +101,9 @@ pub enum Unanswered {
     Transport(String),
     /// The client's time-out struck before a response head arrived; the error and causes.
     TimedOut(String),
+    /// The server answered in a way HTTP does not allow (a head over the client's limit):
+    /// the server's fault, not the network's.
+    Protocol(String),
     /// Nothing complete arrived within the budget.
     NoCompleteResponse(Duration),
     /// The device flow could not show its user code, so nothing was sent.
@@ -112,7 +115,9 @@ pub enum Unanswered {
 impl fmt::Display for Unanswered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unanswered::Transport(error) | Unanswered::TimedOut(error) => f.write_str(error),
+            Unanswered::Transport(error)
+            | Unanswered::TimedOut(error)
+            | Unanswered::Protocol(error) => f.write_str(error),
             Unanswered::NoCompleteResponse(budget) => write!(
                 f,
                 "no complete response within {:.1} s",

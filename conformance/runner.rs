@@ -163,7 +163,8 @@ impl Runner {
         let mut notes = Vec::new();
 
         let (list, independent) = self.clone().list_beside_independent_cases().await;
-        let Some(list) = list.filter(|list| list.response.is_some()) else {
+        // A list that broke HTTP still shows the target is there: its cases are judged.
+        let Some(list) = list.filter(answered) else {
             let error = independent
                 .iter()
                 .find_map(|observation| observation.unanswered.as_ref())
@@ -221,10 +222,7 @@ impl Runner {
             }
         }
 
-        if observations
-            .iter()
-            .all(|observation| observation.response.is_none())
-        {
+        if !observations.iter().any(answered) {
             return Err(RunError::NoAnswer);
         }
         Ok(RunOutput {
@@ -287,7 +285,7 @@ impl Runner {
         tokio::select! {
             list = &mut list => (Some(list), independent.await),
             independent = &mut independent => {
-                if independent.iter().all(|observation| observation.response.is_none()) {
+                if !independent.iter().any(answered) {
                     (None, independent)
                 } else {
                     (Some(list.await), independent)
@@ -441,6 +439,12 @@ impl Runner {
     }
 }
 
+/// Whether the target answered, if only with something HTTP does not allow.
+fn answered(observation: &Observation) -> bool {
+    observation.response.is_some()
+        || matches!(observation.unanswered, Some(Unanswered::Protocol(_)))
+}
+
 /// Whether a retry can help this attempt, why, and how long to wait first. A rate limit is
 /// retried after its `Retry-After` for any method (nothing was done); a gateway error or a
 /// broken connection only for a GET, which is safe to repeat.
@@ -569,14 +573,21 @@ fn decode_raw(response: &Received) -> Decode {
     }
 }
 
-/// A transport error, told apart from a time-out (which asking again does not cure).
+/// A transport error, told apart from a time-out (which asking again does not cure) and from
+/// an answer HTTP does not allow (which is the server's doing).
 fn transport(err: &reqwest::Error) -> Unanswered {
+    let chain = error_chain(err);
     if err.is_timeout() {
-        Unanswered::TimedOut(error_chain(err))
+        Unanswered::TimedOut(chain)
+    } else if chain.contains(OVERSIZED_HEAD) {
+        Unanswered::Protocol(chain)
     } else {
-        Unanswered::Transport(error_chain(err))
+        Unanswered::Transport(chain)
     }
 }
+
+/// How hyper says a server's response head broke its size limit.
+const OVERSIZED_HEAD: &str = "message head is too large";
 
 /// The error and its causes, `: `-joined, without repeating a cause already in the text.
 pub fn error_chain(err: &(dyn StdError + 'static)) -> String {

@@ -201,4 +201,96 @@ mod tests {
         secrets.add_session_token(&SessionToken::new("short-x"));
         assert_eq!(secrets.mask_str("x short"), "x short");
     }
+
+    /// A seeded generator (xorshift): the same thousands of cases every run.
+    struct Seeded(u64);
+
+    impl Seeded {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn text(&mut self, len: usize) -> String {
+            const ALPHABET: &[char] = &[
+                'a', 'e', 'Z', '7', '"', '\\', '\t', '\n', '<', '&', '\'', ':', '/', 'é', '*', ' ',
+            ];
+            (0..len)
+                .map(|_| ALPHABET[(self.next() % ALPHABET.len() as u64) as usize])
+                .collect()
+        }
+
+        /// A body in which `secret` hides in keys, values and longer strings.
+        fn body(&mut self, secret: &str, depth: u32) -> Value {
+            let pick = self.next() % 6;
+            match (pick, depth) {
+                (0, _) | (_, 0) => Value::String(secret.to_owned()),
+                (1, _) => {
+                    let (before, after) = (self.next() % 5, self.next() % 5);
+                    let (before, after) = (self.text(before as usize), self.text(after as usize));
+                    Value::String(format!("{before}{secret}{after}"))
+                }
+                (2, _) => Value::from(self.next() % 1000),
+                (3, _) => Value::Array((0..3).map(|_| self.body(secret, depth - 1)).collect()),
+                _ => {
+                    let mut map = serde_json::Map::new();
+                    for _ in 0..3 {
+                        let key = if self.next().is_multiple_of(2) {
+                            secret.to_owned()
+                        } else {
+                            self.text(4)
+                        };
+                        map.insert(key, self.body(secret, depth - 1));
+                    }
+                    Value::Object(map)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn masked_bodies_always_serialise_and_never_hold_a_maskable_secret() {
+        let mut generator = Seeded(0x00c0_ffee_1234_5678);
+        for _ in 0..3_000 {
+            let len = MIN_MASKABLE_LEN + (generator.next() % 24) as usize;
+            let secret = generator.text(len);
+            let secrets = Secrets::default();
+            secrets.add(&secret);
+            let mut body = generator.body(&secret, 4);
+            secrets.mask_value(&mut body, true);
+            let text = serde_json::to_string(&body).unwrap();
+            let reparsed: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(reparsed, body);
+            let escaped = serde_json::to_string(&secret).unwrap();
+            assert!(
+                !text.contains(&escaped[1..escaped.len() - 1]),
+                "{secret:?} in {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_secrets_never_corrupt_what_they_sit_in() {
+        let mut generator = Seeded(0x0000_5eed_0000_0001);
+        for _ in 0..3_000 {
+            let len = 1 + (generator.next() % 7) as usize;
+            let secret = generator.text(len);
+            let secrets = Secrets::default();
+            secrets.add(&secret);
+            let original = json!({"message": "Failed to exchange device code.", "detail": "EOF"});
+            let mut body = original.clone();
+            secrets.mask_value(&mut body, false);
+            // Only a value that is the whole secret may change; keys and other text never.
+            for key in ["message", "detail"] {
+                let before = original[key].as_str().unwrap();
+                let after = body[key].as_str().unwrap();
+                assert!(
+                    after == before || (before == secret && after == MASK),
+                    "{secret:?}"
+                );
+            }
+        }
+    }
 }

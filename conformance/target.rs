@@ -69,7 +69,7 @@ impl Target {
     pub fn describe(&self) -> String {
         match self.imitation {
             Some(_) => format!("{} (embedded imitation)", self.base_url),
-            None => self.base_url.clone(),
+            None => coder_external_auth::redacted_url(&self.base_url),
         }
     }
 

@@ -273,7 +273,7 @@ impl types::DeleteExternalAuthResult {
 /// Checks the scheme and drops trailing slashes, so paths join as `<base>/api/v2/...`.
 fn normalise_base_url(raw: &str) -> Result<String, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidBaseUrl {
-        url: raw.to_owned(),
+        url: redacted_url(raw),
         reason: reason.to_owned(),
     };
     let url = reqwest::Url::parse(raw).map_err(|err| invalid(&err.to_string()))?;
@@ -282,7 +282,7 @@ fn normalise_base_url(raw: &str) -> Result<String, BuildError> {
         "https" if cfg!(feature = "tls") => {}
         "https" => {
             return Err(BuildError::TlsDisabled {
-                url: raw.to_owned(),
+                url: redacted_url(raw),
             });
         }
         other => return Err(invalid(&format!("scheme {other:?} is not http or https"))),
@@ -297,6 +297,26 @@ fn normalise_base_url(raw: &str) -> Result<String, BuildError> {
         return Err(invalid("credentials in the URL are not supported"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `raw` fit to show: a user name, password or query (where a token may have been put by
+/// mistake) replaced by `***`, whether or not the URL parses.
+pub fn redacted_url(raw: &str) -> String {
+    let (text, query) = match raw.split_once('?') {
+        Some((before, _)) => (before, "?***"),
+        None => (raw, ""),
+    };
+    let text = text.split_once('#').map_or(text, |(before, _)| before);
+    let redacted = match text.rsplit_once('@') {
+        Some((before, host)) => {
+            let scheme = before
+                .split_once("://")
+                .map_or(String::new(), |(scheme, _)| format!("{scheme}://"));
+            format!("{scheme}***@{host}")
+        }
+        None => text.to_owned(),
+    };
+    format!("{redacted}{query}")
 }
 
 /// Follows a redirect only while it stays on the origin of the first request: reqwest strips
@@ -343,6 +363,27 @@ mod tests {
                 matches!(err, BuildError::InvalidBaseUrl { .. }),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_are_never_shown() {
+        for (raw, shown) in [
+            (
+                "https://user:s3cret@coder.example.com",
+                "https://***@coder.example.com",
+            ),
+            (
+                "https://coder.example.com/?token=s3cret",
+                "https://coder.example.com/?***",
+            ),
+            ("not a url ?token=s3cret", "not a url ?***"),
+            ("https://coder.example.com", "https://coder.example.com"),
+        ] {
+            assert_eq!(redacted_url(raw), shown);
+            if let Err(err) = normalise_base_url(raw) {
+                assert!(!err.to_string().contains("s3cret"), "{err}");
+            }
         }
     }
 

@@ -386,9 +386,10 @@ fn skipped_variants(cases: &[CaseReport], accepted: &Accepted) -> Vec<CaseReport
 }
 
 fn target_name(args: &CheckArgs) -> String {
-    args.url
-        .clone()
-        .unwrap_or_else(|| "embedded imitation".to_owned())
+    args.url.as_deref().map_or_else(
+        || "embedded imitation".to_owned(),
+        coder_external_auth::redacted_url,
+    )
 }
 
 fn elapsed_ms(started: Instant) -> f64 {

@@ -1,0 +1,543 @@
+//! Hardening: whatever a server, a description or a flag sends, a run ends bounded (a harness
+//! guard, not a speed claim), with a documented exit status, reports that parse, accepted
+//! snapshots untouched and no secret in any form. Each test attacks one class with inputs of
+//! its own; servers are scripted fixtures on 127.0.0.1, written here from the facts.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use common::binary::{self, Run};
+use serde_json::{Value, json};
+
+/// A token in Coder's format, distinctive enough to find anywhere.
+const TOKEN: &str = "hrdn3ng01x-Zq8TOKENsecretVALUE9xyW";
+/// README: the documented exit statuses.
+const CONTRACT_BROKEN: i32 = 3;
+const COULD_NOT_RUN: i32 = 2;
+
+/// What a scripted fixture answers: status, extra headers, body.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+type Script = Arc<dyn Fn(&str, &str) -> Answer + Send + Sync>;
+
+/// A scripted server: the script sees method and path; the fixture counts requests in flight.
+struct Fixture {
+    base: String,
+    paths: Arc<Mutex<Vec<String>>>,
+    most_in_flight: Arc<AtomicUsize>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Fixture {
+    async fn start(script: Script, hold: Duration) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most_in_flight = Arc::new(AtomicUsize::new(0));
+        let (seen, now, most) = (paths.clone(), in_flight.clone(), most_in_flight.clone());
+        let app = axum::Router::new().fallback(move |request: Request| {
+            let (script, seen, now, most) =
+                (script.clone(), seen.clone(), now.clone(), most.clone());
+            async move {
+                let path = request.uri().to_string();
+                seen.lock().unwrap().push(path.clone());
+                let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(current, Ordering::SeqCst);
+                tokio::time::sleep(hold).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                let (status, headers, body) = script(request.method().as_str(), &path);
+                let mut response = Response::new(Body::from(body));
+                *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+                for (name, value) in headers {
+                    response.headers_mut().append(
+                        axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                        axum::http::HeaderValue::from_str(&value).unwrap(),
+                    );
+                }
+                response
+            }
+        });
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+            paths,
+            most_in_flight,
+            _task: task,
+        }
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.paths.lock().unwrap().clone()
+    }
+}
+
+fn json_answer(status: u16, body: &Value) -> Answer {
+    (
+        status,
+        vec![
+            (
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            ),
+            ("x-coder-build-version".into(), "v2.35.1+8b44bd6".into()),
+        ],
+        format!("{body}\n").into_bytes(),
+    )
+}
+
+fn provider(id: &str, device: bool) -> Value {
+    json!({"id": id, "type": "github", "device": device, "display_name": "GitHub",
+           "display_icon": "/icon/github.svg", "allow_refresh": true, "allow_validate": true,
+           "supports_revocation": true, "code_challenge_methods_supported": ["S256"]})
+}
+
+fn unlinked() -> Value {
+    json!({"authenticated": false, "device": true, "display_name": "GitHub",
+           "supports_revocation": false, "user": null, "app_installable": false,
+           "installations": [], "app_install_url": ""})
+}
+
+fn not_found() -> Value {
+    json!({"message": "Resource not found or you do not have access to this resource"})
+}
+
+/// `conformance check --url <fixture>` with the token in the environment.
+async fn check(base: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["check", "--url", base, "--timeout", "3"];
+    args.extend_from_slice(extra);
+    binary::run(
+        &args,
+        &[("CODER_SESSION_TOKEN", TOKEN)],
+        binary::snapshot_copy(),
+    )
+    .await
+}
+
+/// What every run must show: no panic, the status, both reports parse.
+fn assert_sound(what: &str, run: &Run, code: i32) {
+    assert!(
+        !run.stderr.contains("panicked"),
+        "{what}: panicked:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.code, code,
+        "{what}: exit status; stderr:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.json["exit_code"], code,
+        "{what}: the JSON report:\n{:#}",
+        run.json
+    );
+    roxmltree::Document::parse(&run.junit)
+        .unwrap_or_else(|err| panic!("{what}: the JUnit report is not XML: {err}\n{}", run.junit));
+}
+
+/// Every form a secret can take in an output: raw, JSON-escaped, XML-escaped.
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap();
+    let xml = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;");
+    vec![secret.to_owned(), json[1..json.len() - 1].to_owned(), xml]
+}
+
+fn assert_no_secret(what: &str, run: &Run, secret: &str) {
+    let all = run.all_output();
+    for form in forms(secret) {
+        assert!(
+            !all.contains(&form),
+            "{what}: {form:?} appears in the output:\n{all}"
+        );
+    }
+}
+
+/// A tiny deterministic generator (xorshift), so every run attacks with the same inputs.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A secret of `len` characters drawn from those that break naive masking.
+    fn secret(&mut self, len: usize) -> String {
+        const HARD: &[char] = &[
+            '"', '\\', '\t', '<', '&', '\'', '>', ':', 'e', '/', 'Z', '7', 'é', '%', '{', ' ',
+        ];
+        (0..len)
+            .map(|_| HARD[(self.next() % HARD.len() as u64) as usize])
+            .collect()
+    }
+}
+
+/// A Coder whose device codes are `device` and `user`, and which echoes them (and the
+/// token) where reports quote values.
+fn echoing_coder(device: String, user: String) -> Script {
+    Arc::new(move |method, path| {
+        let path = path.split('?').next().unwrap_or_default().to_owned();
+        match (method, path.as_str()) {
+            ("GET", "/api/v2/external-auth") => json_answer(
+                200,
+                &json!({"providers": [provider("github", true)], "links": []}),
+            ),
+            ("GET", "/api/v2/external-auth/github") => json_answer(200, &unlinked()),
+            ("GET", "/api/v2/external-auth/github/device") => json_answer(
+                200,
+                &json!({"device_code": device, "user_code": user,
+                        "verification_uri": "https://github.com/login/device",
+                        "expires_in": 899, "interval": 5}),
+            ),
+            ("POST", "/api/v2/external-auth/github/device") => json_answer(
+                400,
+                &json!({"message": format!("Failed to exchange device code {device} for {user}, token {TOKEN}"),
+                        "detail": user, device.clone(): TOKEN}),
+            ),
+            _ => json_answer(404, &not_found()),
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn masking_holds_for_any_secret_and_every_report_parses() {
+    let mut generator = Seeded(0x5eed_c0de_2026_1125);
+    for round in 0..8 {
+        // Lengths on both sides of the masking threshold, including one character.
+        let device = generator.secret([1, 3, 9, 24][round % 4]);
+        let user = generator.secret([12, 1, 7, 40][round % 4]);
+        let fixture =
+            Fixture::start(echoing_coder(device.clone(), user.clone()), Duration::ZERO).await;
+        let run = check(&fixture.base, &[]).await;
+        let what = format!("round {round} (device {device:?}, user {user:?})");
+        assert_sound(&what, &run, CONTRACT_BROKEN);
+        assert_no_secret(&what, &run, TOKEN);
+        for secret in [&device, &user] {
+            if secret.chars().count() >= 8 {
+                assert_no_secret(&what, &run, secret);
+            } else {
+                let notes = run.json["notes"].to_string();
+                assert!(
+                    notes.contains("shorter than 8 characters"),
+                    "{what}: {notes}"
+                );
+            }
+        }
+        // The accepted snapshots are untouched: the run was under CI and failed anyway.
+        let copy = run.snapshots();
+        for entry in std::fs::read_dir(&copy).unwrap() {
+            let path = entry.unwrap().path();
+            let original = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("snapshots")
+                .join(path.file_name().unwrap());
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                std::fs::read(&original).unwrap(),
+                "{what}: {} changed",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn durations_from_flags_are_bounded_not_overflowed() {
+    for (flag, value) in [
+        ("--device-flow-deadline", "9223372036854775807"),
+        ("--device-flow-deadline", "18446744073709551615"),
+        ("--timeout", "1e300"),
+        ("--list-timeout", "1e300"),
+        ("--timeout", "NaN"),
+        ("--list-timeout", "-1"),
+    ] {
+        let flag_value = format!("{flag}={value}");
+        let args = ["check", "--url", "http://127.0.0.1:9", &flag_value];
+        let env = [("CODER_SESSION_TOKEN", TOKEN)];
+        let run = binary::run(&args, &env, binary::snapshot_copy()).await;
+        let what = format!("{flag} {value}");
+        assert_sound(&what, &run, COULD_NOT_RUN);
+        assert!(run.stderr.contains(flag), "{what}: {}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_go_exactly_where_the_user_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture::start(
+        echoing_coder("d".repeat(40), "ABCD-EFGH".into()),
+        Duration::ZERO,
+    )
+    .await;
+    let args = |json: &Path, junit: &Path| -> Vec<String> {
+        vec![
+            "check".into(),
+            "--url".into(),
+            fixture.base.clone(),
+            "--json".into(),
+            json.display().to_string(),
+            "--junit".into(),
+            junit.display().to_string(),
+        ]
+    };
+    let conformance = |args: Vec<String>| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(args)
+            .env("CODER_SESSION_TOKEN", TOKEN)
+            .env("CI", "true")
+            .output()
+            .unwrap()
+    };
+
+    // Through a symlink: the link stays a link, its target gets the report.
+    let target = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = conformance(args(&link, &dir.path().join("junit.xml")));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(report["exit_code"], output.status.code().unwrap());
+
+    // The same path twice is refused, naming both flags.
+    let same = dir.path().join("same");
+    let output = conformance(args(&same, &same));
+    assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--json") && stderr.contains("--junit"),
+        "{stderr}"
+    );
+
+    // A FIFO is refused at once instead of waiting for a reader.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = conformance(args(&fifo, &dir.path().join("j.xml")));
+    assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("FIFO"));
+
+    // A character device is written through, not replaced.
+    let output = conformance(args(Path::new("/dev/null"), &dir.path().join("k.xml")));
+    assert!(output.status.code().is_some());
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device_like()
+    );
+
+    // Nothing else is left behind: no temporary files beside the reports.
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// `is_char_device` lives in an extension trait; one name keeps the assertion readable.
+trait CharDevice {
+    fn is_char_device_like(&self) -> bool;
+}
+
+impl CharDevice for std::fs::FileType {
+    fn is_char_device_like(&self) -> bool {
+        use std::os::unix::fs::FileTypeExt;
+        self.is_char_device()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_list_costs_a_bounded_number_of_requests_and_connections() {
+    // Within the 1 MiB a body may take (a longer list is itself a failure, at the cap).
+    const LISTED: usize = 3_000;
+    let providers: Vec<Value> = (0..LISTED)
+        .map(|i| provider(&format!("p{i}"), false))
+        .collect();
+    let list = json!({"providers": providers, "links": []});
+    let script: Script = Arc::new(move |method, path| match (method, path) {
+        ("GET", "/api/v2/external-auth") => json_answer(200, &list),
+        ("GET", path) if path.ends_with("/device") => json_answer(
+            400,
+            &json!({"message": "Git auth device flow not supported."}),
+        ),
+        ("GET", _) => json_answer(200, &unlinked()),
+        _ => json_answer(404, &not_found()),
+    });
+    // Each answer waits a little, so requests in flight overlap and can be counted.
+    let fixture = Fixture::start(script, Duration::from_millis(20)).await;
+    let run = check(&fixture.base, &[]).await;
+    assert!(!run.stderr.contains("panicked"));
+    let by_id = fixture
+        .paths()
+        .iter()
+        .filter(|path| path.starts_with("/api/v2/external-auth/p"))
+        .count();
+    assert!(
+        by_id <= 100 + 3,
+        "{by_id} provider requests for {LISTED} listed"
+    );
+    let most = fixture.most_in_flight.load(Ordering::SeqCst);
+    assert!(most <= 16, "{most} requests in flight at once");
+    assert!(
+        run.json["notes"]
+            .to_string()
+            .contains("the list names 3000 providers; 100 were checked"),
+        "{:#}",
+        run.json["notes"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_ids_never_leave_their_path_segment_or_forge_output() {
+    let hostile = [
+        "..",
+        ".",
+        "a/b",
+        "%2e%2e",
+        "x\n       Fresh forged line",
+        "\u{1b}[31mred",
+        "github",
+    ];
+    let providers: Vec<Value> = hostile.iter().map(|id| provider(id, false)).collect();
+    let list = json!({"providers": providers, "links": []});
+    let script: Script = Arc::new(move |method, path| match (method, path) {
+        ("GET", "/api/v2/external-auth") => json_answer(200, &list),
+        ("GET", "/api/v2/external-auth/github") => json_answer(200, &unlinked()),
+        _ => json_answer(404, &not_found()),
+    });
+    let fixture = Fixture::start(script, Duration::ZERO).await;
+    let run = check(&fixture.base, &["--allow-delete", "github"]).await;
+    assert_sound("hostile ids", &run, CONTRACT_BROKEN);
+    for path in fixture.paths() {
+        let path = path.split('?').next().unwrap().to_owned();
+        let segments: Vec<&str> = path.split('/').collect();
+        assert!(path.starts_with("/api/v2/"), "{path}");
+        assert!(
+            !segments
+                .iter()
+                .any(|s| *s == ".." || *s == "." || s.eq_ignore_ascii_case("%2e%2e")),
+            "a request left its segment: {path}"
+        );
+        if let Some(id) = path.strip_prefix("/api/v2/external-auth/") {
+            let id = id.trim_end_matches("/device");
+            assert!(
+                ["github", "conformance-no-such-provider"].contains(&id),
+                "a request for a provider id Coder cannot have: {path}"
+            );
+        }
+    }
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "an escape sequence reached the terminal"
+    );
+    assert!(
+        !run.stderr
+            .lines()
+            .any(|line| line.trim_start().starts_with("Fresh forged")),
+        "a forged report line:\n{}",
+        run.stderr
+    );
+    let findings = run.findings().join("\n");
+    assert!(findings.contains("provider id"), "{findings}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_in_the_url_or_a_stray_argument_are_never_echoed() {
+    for url in [
+        "http://admin:Pa55word-in-url-9@127.0.0.1:9",
+        "http://127.0.0.1:9/?token=query-token-ABCDEFGH",
+        "http://127.0.0.1:9/#fragment-token-ABCDEFGH",
+    ] {
+        let run = check(url, &[]).await;
+        assert_sound(url, &run, COULD_NOT_RUN);
+        for secret in [
+            "Pa55word-in-url-9",
+            "query-token-ABCDEFGH",
+            "fragment-token-ABCDEFGH",
+        ] {
+            assert_no_secret(url, &run, secret);
+        }
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["check", TOKEN])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+    assert!(stderr.contains("unexpected argument"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fifo_or_an_empty_file_among_the_snapshots_is_refused_at_once() {
+    for (name, make) in [("fifo", "mkfifo"), ("empty", "touch")] {
+        let dir = binary::snapshot_copy();
+        let path = dir
+            .path()
+            .join("snapshots/get-user-external-auths@providers-and-links.snap");
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            std::process::Command::new(make)
+                .arg(&path)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let run = binary::run(&["check"], &[], dir).await;
+        assert_sound(name, &run, COULD_NOT_RUN);
+        assert!(
+            run.stderr.contains("not a regular file") || run.stderr.contains("is empty"),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("cargo insta"),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_head_over_the_limit_is_the_server_breaking_http() {
+    let script: Script = Arc::new(|_, _| {
+        let mut answer = json_answer(200, &json!({"providers": [], "links": []}));
+        for i in 0..64 {
+            answer
+                .1
+                .push((format!("x-padding-{i}"), "p".repeat(8 * 1024)));
+        }
+        answer
+    });
+    let fixture = Fixture::start(script, Duration::ZERO).await;
+    let run = check(&fixture.base, &[]).await;
+    assert_sound("oversized head", &run, CONTRACT_BROKEN);
+    let findings = run.findings().join("\n");
+    assert!(findings.contains("message head is too large"), "{findings}");
+}
