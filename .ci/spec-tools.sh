@@ -47,6 +47,23 @@ export PYTHONPATH="$TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
 # Redocly: no usage reports and no update check (the network here reaches only registries).
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
+# `spec-tools.sh --releases BINARY`: every supported release's contract, as that conformance
+# binary prints it, through the validators and the body corpus (after a build, in .ci/run).
+if [[ "${1:-}" == "--releases" ]]; then
+  binary=${2:?usage: spec-tools.sh --releases PATH-TO-CONFORMANCE}
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  for release in 2.25.0 2.26.0 2.27.0 2.29.0 2.30.0 2.32.0 2.35.1; do
+    contract="$scratch/coder-external-auth-$release.json"
+    "$binary" spec --coder-version "$release" >"$contract"
+    echo "== the contract of Coder $release: openapi-spec-validator, Redocly, the body corpus"
+    python3 -m openapi_spec_validator "$contract"
+    redocly lint --config openapi/redocly.yaml "$contract" 2>&1 | grep -v '║\|╔\|╚' | tail -n 3
+    python3 .ci/validate_bodies.py --spec "$contract" --release "$release" | tail -n 1
+  done
+  exit 0
+fi
+
 echo "== redocly lint (recommended; redocly $(redocly --version))"
 redocly lint --config openapi/redocly.yaml "$SPEC"
 

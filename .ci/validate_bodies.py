@@ -11,6 +11,7 @@ holds our own validator to the verdicts of each release's contract. Prints one l
 and `N passed, M failed`; exits 1 on any mismatch.
 """
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -28,7 +29,16 @@ SPEC_URI = "urn:coder-external-auth"
 
 
 def main() -> int:
-    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=SPEC,
+                        help="the spec to validate against (default: the curated file)")
+    parser.add_argument("--release", metavar="X.Y.Z",
+                        help="the Coder release whose contract --spec is (`conformance spec "
+                             "--coder-version X.Y.Z`): `@range` names then hold their verdict "
+                             "only inside their range")
+    args = parser.parse_args()
+    release_minor = int(args.release.split(".")[1]) if args.release else None
+    spec = json.loads(args.spec.read_text(encoding="utf-8"))
     schemas = spec["components"]["schemas"]
     registry = Registry().with_resource(
         SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT4)
@@ -42,9 +52,16 @@ def main() -> int:
     for path in files:
         name = path.relative_to(BODIES).as_posix()
         schema = path.parent.name
-        # Valid in some release either way: the spec as written is the union of them all.
-        expect_valid = path.name.startswith("valid-") or "@" in path.stem
-        if not (expect_valid or path.name.startswith("invalid-")):
+        named_valid = path.name.startswith("valid-")
+        if "@" not in path.stem:
+            expect_valid = named_valid
+        elif release_minor is None:
+            # Valid in some release either way: the spec as written is the union of them all.
+            expect_valid = True
+        else:
+            first, last = (int(v.split(".")[1]) for v in path.stem.split("@")[1].split("-"))
+            expect_valid = named_valid if first <= release_minor <= last else not named_valid
+        if not (named_valid or path.name.startswith("invalid-")):
             print(f"{'FAILED':>8} {name}: name must start with valid- or invalid-")
             failed += 1
             continue

@@ -2,10 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use coder_external_auth::{CoderVersion, SessionToken};
-
-use crate::diff::DiffArgs;
 
 /// Checks that a Coder deployment honours the external-auth API contract.
 ///
@@ -51,7 +49,7 @@ pub struct CheckArgs {
     )]
     pub token: Option<SessionToken>,
 
-    /// Directory of accepted snapshots [default: the crate's snapshots/].
+    /// Directory of accepted snapshots [default: the set this binary carries].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
 
@@ -124,7 +122,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Directory of accepted snapshots [default: the crate's snapshots/].
+    /// Directory of accepted snapshots [default: the set this binary carries].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
 }
@@ -139,6 +137,12 @@ pub struct SpecArgs {
     /// JSON); 3.1 is the same contract as an OpenAPI 3.1.0 document.
     #[arg(long, value_enum, value_name = "VERSION", default_value_t = OpenApiVersion::V3_0)]
     pub openapi: OpenApiVersion,
+
+    /// Print the contract of this Coder release (X.Y.Z): every field it sends required, every
+    /// one it does not send absent. Without it, the curated file, which accepts every
+    /// supported release.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub coder_version: Option<CoderVersion>,
 }
 
 /// How `conformance spec` serialises the document.
@@ -161,4 +165,60 @@ pub enum OpenApiVersion {
 /// is reported without being echoed (clap's own errors quote the value).
 fn session_token(value: &str) -> Result<SessionToken, std::convert::Infallible> {
     Ok(SessionToken::new(value))
+}
+
+/// Compare API descriptions of the five external-auth operations.
+///
+/// `diff --upstream PATH|URL` compares Coder's published Swagger 2.0 (for example
+/// https://raw.githubusercontent.com/coder/coder/main/coderd/apidoc/swagger.json) with the
+/// curated spec: every difference must be a known divergence. `diff OLD NEW` compares two
+/// versions (Swagger 2.0 or OpenAPI 3.0.x, file or URL) and flags breaking changes.
+/// Exit 0: nothing new; 1: new drift, a stale known divergence or a breaking change;
+/// 2: could not run.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("sides").required(true).args(["upstream", "old"])))]
+#[command(
+    after_help = "Upstream is Coder's coderd/apidoc/swagger.json, for example\n  https://raw.githubusercontent.com/coder/coder/main/coderd/apidoc/swagger.json\n\nExit status: 0 nothing new; 1 new drift, a stale known divergence, or (OLD NEW) a breaking change; 2 could not run."
+)]
+#[command(
+    override_usage = "conformance diff --upstream <PATH|URL> [--spec <PATH>] [OPTIONS]\n       conformance diff <OLD> <NEW> [OPTIONS]"
+)]
+pub struct DiffArgs {
+    /// The older description (file or http(s) URL).
+    #[arg(value_name = "OLD", requires = "new")]
+    pub old: Option<String>,
+
+    /// The newer description (file or http(s) URL).
+    #[arg(value_name = "NEW", requires = "old")]
+    pub new: Option<String>,
+
+    /// Coder's published Swagger 2.0 (file or http(s) URL), compared with the curated spec.
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["old", "new"])]
+    pub upstream: Option<String>,
+
+    /// The curated spec to compare with --upstream [default: the one this binary carries,
+    /// openapi/coder-external-auth.json].
+    #[arg(long, value_name = "PATH", requires = "upstream")]
+    pub spec: Option<String>,
+
+    /// The known divergences for --upstream [default: the ones this binary carries,
+    /// openapi/known-divergences.json].
+    #[arg(long, value_name = "PATH", requires = "upstream")]
+    pub known: Option<PathBuf>,
+
+    /// Also write a machine-readable report of every difference to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// List the known divergences too, not only what is new.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    /// Compare the contract of this Coder release (X.Y.Z) [default: the newest known].
+    #[arg(long, value_name = "X.Y.Z")]
+    pub coder_version: Option<CoderVersion>,
+
+    /// Budget for fetching a URL, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = crate::diff::DEFAULT_FETCH_TIMEOUT_SECS)]
+    pub timeout: f64,
 }

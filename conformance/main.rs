@@ -72,7 +72,7 @@ fn main() -> ExitCode {
             }
             Command::Serve(args) => commands::serve::run(args).await,
             Command::List(args) => commands::list::run(&accepted(args.snapshots.as_deref())),
-            Command::Diff(args) => diff::run(&args).await,
+            Command::Diff(args) => commands::diff::run(&args).await,
             Command::Spec(args) => commands::spec::run(&args),
         }
     });

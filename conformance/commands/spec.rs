@@ -2,7 +2,10 @@
 //! this repository can feed it to other tools: as JSON or YAML, as the OpenAPI 3.0.3 file or
 //! rendered as OpenAPI 3.1.0.
 
+use std::borrow::Cow;
 use std::io::{ErrorKind, Write};
+
+use coder_external_auth::CoderVersion;
 
 use anyhow::{Context, bail};
 use serde_norway::{Mapping, Value};
@@ -10,12 +13,17 @@ use serde_norway::{Mapping, Value};
 use crate::cli::{OpenApiVersion, SpecArgs, SpecFormat};
 use crate::contract::{SPEC, SPEC_FILE};
 use crate::exit::Exit;
+use crate::releases::{self, OLDEST_SUPPORTED};
 
 /// Where the OpenAPI 3.1 rendering lives, for messages that ask for a new conversion.
 const CONVERTER: &str = "conformance/commands/spec.rs";
 
 pub fn run(args: &SpecArgs) -> anyhow::Result<Exit> {
-    let text = render(contract_text(), args.format, args.openapi)?;
+    let text = render(
+        &contract_text(args.coder_version)?,
+        args.format,
+        args.openapi,
+    )?;
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -28,11 +36,22 @@ pub fn run(args: &SpecArgs) -> anyhow::Result<Exit> {
     }
 }
 
-/// The contract to print. This is the seam for `--coder-version`: the binary embeds one
-/// contract today, the curated spec (the newest known release); a later change picks a
-/// release's contract here, and rendering stays as it is.
-fn contract_text() -> &'static str {
-    SPEC
+/// The contract to print: the curated file as written (every supported release), or the
+/// contract of one release, derived from its release annotations. A release's contract is
+/// re-serialised, so its keys come out sorted.
+fn contract_text(release: Option<CoderVersion>) -> anyhow::Result<Cow<'static, str>> {
+    let Some(release) = release else {
+        return Ok(Cow::Borrowed(SPEC));
+    };
+    if release < OLDEST_SUPPORTED {
+        bail!(
+            "--coder-version {release}: older than the oldest release described ({OLDEST_SUPPORTED})"
+        );
+    }
+    let contract = releases::contract_of(releases::spec(), release);
+    let mut text = serde_json::to_string_pretty(&contract)?;
+    text.push('\n');
+    Ok(Cow::Owned(text))
 }
 
 /// `spec` (OpenAPI 3.0.3 JSON) in `format`, as OpenAPI `openapi`.

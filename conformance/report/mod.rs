@@ -18,7 +18,7 @@ use crate::observation::Observation;
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotOutcome;
 
-pub use output::check_distinct;
+pub use output::{check_distinct, write as write_file};
 
 /// A case's final word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,47 @@
+//! `conformance diff`: turns the flags into a comparison (every error names its flag), prints
+//! the human report and writes the JSON one.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use coder_external_auth::CoderVersion;
+
+use crate::cli::DiffArgs;
+use crate::diff;
+use crate::exit::Exit;
+use crate::report;
+
+pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .with_context(|| {
+            format!(
+                "--timeout {} is not a positive number of seconds",
+                args.timeout
+            )
+        })?;
+    let release = args.coder_version.unwrap_or(CoderVersion::NEWEST_KNOWN);
+    let outcome = match (&args.upstream, &args.old, &args.new) {
+        (Some(upstream), _, _) => {
+            diff::compare_upstream(
+                upstream,
+                args.spec.as_deref(),
+                args.known.as_deref(),
+                release,
+                timeout,
+            )
+            .await?
+        }
+        (None, Some(old), Some(new)) => diff::compare_versions(old, new, release, timeout).await?,
+        // clap's `sides` group makes OLD NEW or --upstream required.
+        _ => bail!("pass --upstream PATH|URL, or OLD and NEW; see `conformance diff --help`"),
+    };
+    let exit = diff::verdict(&outcome);
+    eprint!("{}", diff::render_human(&outcome, args.verbose));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&diff::render_json(&outcome, exit.code()))?;
+        report::write_file(path, "--json", &(text + "\n"))?;
+    }
+    Ok(exit)
+}
