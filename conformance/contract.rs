@@ -115,20 +115,37 @@ impl Contract {
         let mut paths: Vec<String> = validators
             .strict
             .iter_errors(body)
-            .filter_map(|error| match error.kind() {
-                ValidationErrorKind::AdditionalProperties { unexpected } => Some(
-                    unexpected
-                        .iter()
-                        .map(|key| format!("{}/{}", error.instance_path(), escape_pointer(key)))
-                        .collect::<Vec<_>>(),
-                ),
-                _ => None,
-            })
-            .flatten()
+            .flat_map(|error| unknown_in(&error))
             .collect();
         paths.sort();
         paths.dedup();
         paths
+    }
+}
+
+/// The unknown keys one strict-validation error stands for. Inside an `anyOf` (a nullable
+/// object is `anyOf: [object, null]`) they are those of the branches that fail only for
+/// unknown keys: a branch failing for another reason is not the one the body meant.
+fn unknown_in(error: &jsonschema::ValidationError<'_>) -> Vec<String> {
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|key| format!("{}/{}", error.instance_path(), escape_pointer(key)))
+            .collect(),
+        ValidationErrorKind::AnyOf { context } => context
+            .iter()
+            .filter(|branch| {
+                branch.iter().all(|error| {
+                    matches!(
+                        error.kind(),
+                        ValidationErrorKind::AdditionalProperties { .. }
+                            | ValidationErrorKind::AnyOf { .. }
+                    )
+                })
+            })
+            .flat_map(|branch| branch.iter().flat_map(unknown_in))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -371,6 +388,19 @@ mod tests {
             .map(|error| error.path)
             .collect();
         assert_eq!(paths, ["/links/0/created_at", "/links/0/has_refresh_token"]);
+    }
+
+    #[test]
+    fn unknown_keys_inside_a_nullable_object_are_named() {
+        let contract = contract();
+        let body = json!({"authenticated":true,"device":false,"display_name":"GitHub","supports_revocation":false,
+            "user":{"id":1,"login":"octocat","avatar_url":"","profile_url":"","name":"","email":"x@y"},
+            "app_installable":false,"installations":[],"app_install_url":""});
+        assert_eq!(contract.schema_errors("ExternalAuth", &body), []);
+        assert_eq!(contract.unknown_keys("ExternalAuth", &body), ["/user/email"]);
+        let unlinked = json!({"authenticated":false,"device":false,"display_name":"GitHub","supports_revocation":false,
+            "user":null,"app_installable":false,"installations":[],"app_install_url":""});
+        assert_eq!(contract.unknown_keys("ExternalAuth", &unlinked), Vec::<String>::new());
     }
 
     #[test]
