@@ -451,3 +451,179 @@ async fn v2_35_1_user_email_is_drift() {
     )
     .await;
 }
+
+/// A plain reqwest client, with the crate's (ring) crypto provider installed first because
+/// reqwest is built without a default one.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// Status, the headers named, and the body as text.
+async fn exchange(
+    request: reqwest::RequestBuilder,
+    headers: &[&str],
+) -> (u16, Vec<Option<String>>, String) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let values = headers
+        .iter()
+        .map(|name| {
+            response
+                .headers()
+                .get(*name)
+                .map(|value| value.to_str().unwrap().to_owned())
+        })
+        .collect();
+    (status, values, response.text().await.unwrap())
+}
+
+/// The example bodies of notes/releases.md §4, quoted, with the one difference of this
+/// deployment: GitHub has the device flow on.
+fn documented_list(example: &str) -> String {
+    example.replace(
+        r#"{"id":"github","type":"github","device":false"#,
+        r#"{"id":"github","type":"github","device":true"#,
+    ) + "\n"
+}
+
+const LIST_2_25: &str = r#"{"providers":[{"id":"github","type":"github","device":false,"display_name":"GitHub","display_icon":"/icon/github.svg","allow_refresh":true,"allow_validate":true},{"id":"gitlab","type":"gitlab","device":false,"display_name":"GitLab","display_icon":"/icon/gitlab.svg","allow_refresh":true,"allow_validate":true}],"links":[{"provider_id":"github","created_at":"2025-08-10T09:15:02.123456Z","updated_at":"2025-08-10T09:15:02.123456Z","has_refresh_token":false,"expires":"0001-01-01T00:00:00Z","authenticated":true,"validate_error":""}]}"#;
+const LIST_2_27: &str = r#"{"providers":[{"id":"github","type":"github","device":false,"display_name":"GitHub","display_icon":"/icon/github.svg","allow_refresh":true,"allow_validate":true,"supports_revocation":false},{"id":"gitlab","type":"gitlab","device":false,"display_name":"GitLab","display_icon":"/icon/gitlab.svg","allow_refresh":true,"allow_validate":true,"supports_revocation":false}],"links":[{"provider_id":"github","created_at":"2025-10-05T09:15:02.123456Z","updated_at":"2025-10-05T09:15:02.123456Z","has_refresh_token":false,"expires":"0001-01-01T00:00:00Z","authenticated":true,"validate_error":""}]}"#;
+const LIST_2_30: &str = r#"{"providers":[{"id":"github","type":"github","device":false,"display_name":"GitHub","display_icon":"/icon/github.svg","allow_refresh":true,"allow_validate":true,"supports_revocation":true,"code_challenge_methods_supported":["S256"]},{"id":"gitlab","type":"gitlab","device":false,"display_name":"GitLab","display_icon":"/icon/gitlab.svg","allow_refresh":true,"allow_validate":true,"supports_revocation":true,"code_challenge_methods_supported":["S256"]}],"links":[{"provider_id":"github","created_at":"2026-02-10T09:15:02.123456Z","updated_at":"2026-02-10T09:15:02.123456Z","has_refresh_token":false,"expires":"0001-01-01T00:00:00Z","authenticated":true,"validate_error":""}]}"#;
+
+/// The fixture is only as good as its fidelity: its bytes and headers are the documented
+/// ones, release by release, before the checker is held to it.
+#[tokio::test]
+async fn the_fixture_sends_what_the_releases_send() {
+    let client = http();
+    let signed_out = r#"{"message":"You are signed out or your session has expired. Please sign in again to continue.","detail":"Cookie \"coder_session_token\" or query parameter must be provided."}"#;
+    for (minor, patch, list) in [
+        (25, 0, documented_list(LIST_2_25)),
+        (27, 0, documented_list(LIST_2_27)),
+        // "As v2.27, but both providers have supports_revocation:true."
+        (
+            29,
+            0,
+            documented_list(LIST_2_27).replace(
+                r#""supports_revocation":false"#,
+                r#""supports_revocation":true"#,
+            ),
+        ),
+        (30, 0, documented_list(LIST_2_30)),
+        (35, 1, documented_list(LIST_2_30)),
+    ] {
+        let release = CoderRelease::get(minor, patch);
+        let fixture = Fixture::start(release, &[]).await;
+        let base = fixture.base_url();
+        let url = |path: &str| format!("{base}/api/v2{path}");
+        let tag = release.tag();
+        let authed =
+            |request: reqwest::RequestBuilder| request.header("Coder-Session-Token", SESSION_TOKEN);
+        let names = [
+            "x-coder-build-version",
+            "content-type",
+            "x-ratelimit-limit",
+            "www-authenticate",
+        ];
+
+        let (status, headers, body) =
+            exchange(authed(client.get(url("/external-auth"))), &names).await;
+        assert_eq!((status, body.as_str()), (200, list.as_str()), "{tag} list");
+        assert_eq!(headers[0].as_deref(), Some(release.build_version), "{tag}");
+        assert_eq!(
+            headers[1].as_deref(),
+            Some("application/json; charset=utf-8"),
+            "{tag}"
+        );
+        assert_eq!(headers[2].as_deref(), Some("512"), "{tag}");
+
+        let (status, headers, body) = exchange(client.get(url("/external-auth")), &names).await;
+        assert_eq!((status, body), (401, format!("{signed_out}\n")), "{tag}");
+        assert_eq!(headers[0].as_deref(), Some(release.build_version), "{tag}");
+        assert_eq!(
+            headers[3],
+            Some(format!(
+                r#"Bearer realm="coder", error="invalid_token", error_description="The access token has expired", resource_metadata="{base}/.well-known/oauth-protected-resource""#
+            )),
+            "{tag}"
+        );
+
+        // contract §4.2, "No link", with GitLab's names; no supports_revocation before v2.27.
+        let mut gitlab = r#"{"authenticated":false,"device":false,"display_name":"GitLab","supports_revocation":false,"user":null,"app_installable":false,"installations":[],"app_install_url":""}"#.to_owned();
+        if minor < 27 {
+            gitlab = gitlab.replace(r#""supports_revocation":false,"#, "");
+        }
+        let (status, _, body) =
+            exchange(authed(client.get(url("/external-auth/gitlab"))), &names).await;
+        assert_eq!((status, body), (200, gitlab + "\n"), "{tag} gitlab");
+
+        let (status, _, body) = exchange(
+            authed(client.post(url("/external-auth/github/device"))),
+            &names,
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_str()),
+            (
+                400,
+                "{\"message\":\"Request body must be valid JSON.\",\"detail\":\"EOF\"}\n"
+            ),
+            "{tag}"
+        );
+
+        let (status, _, body) = exchange(
+            authed(client.get(url("/external-auth/conformance-no-such-provider"))),
+            &names,
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_str()),
+            (
+                404,
+                "{\"message\":\"Resource not found or you do not have access to this resource\"}\n"
+            ),
+            "{tag}"
+        );
+
+        let deleted = match minor {
+            ..27 => "\"OK\"\n",
+            27 => "{\"token_revoked\":false}\n",
+            _ => "{\"token_revoked\":true}\n",
+        };
+        let (status, _, body) =
+            exchange(authed(client.delete(url("/external-auth/github"))), &names).await;
+        assert_eq!((status, body.as_str()), (200, deleted), "{tag} delete");
+        let (status, _, body) =
+            exchange(authed(client.delete(url("/external-auth/github"))), &names).await;
+        let missing = if minor < 27 {
+            (
+                500,
+                "{\"message\":\"Failed to delete external auth link.\",\"detail\":\"fetch object: sql: no rows in result set\"}\n",
+            )
+        } else {
+            (
+                404,
+                "{\"message\":\"Resource not found or you do not have access to this resource\"}\n",
+            )
+        };
+        assert_eq!((status, body.as_str()), missing, "{tag} delete again");
+
+        let (status, headers, body) = exchange(client.get(url("/buildinfo")), &names).await;
+        assert_eq!(status, 200, "{tag}");
+        assert_eq!(headers[0].as_deref(), Some(release.build_version), "{tag}");
+        let info: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(info["version"], release.build_version, "{tag}");
+        assert_eq!(
+            info.get("webpush_public_key").is_some(),
+            minor >= 33,
+            "{tag}"
+        );
+        if (minor, patch) == (25, 0) {
+            let example = r#"{"external_url":"https://github.com/coder/coder/commit/e6ec95757ab9772b1f5f1ed8a49e6d2640927318","version":"v2.25.0+e6ec957","dashboard_url":"https://coder.example.com","telemetry":true,"workspace_proxy":false,"agent_api_version":"1.0","provisioner_api_version":"1.8","upgrade_message":"","deployment_id":"6c0a4d1e-6f5b-4c3e-9d7a-2b1f0e9c8a77"}"#;
+            assert_eq!(
+                body,
+                example.replace("https://coder.example.com", base) + "\n"
+            );
+        }
+    }
+}

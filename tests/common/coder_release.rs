@@ -63,7 +63,8 @@ pub struct CoderRelease {
     pub provisioner_api_version: &'static str,
     /// The contract range the checker must name for it.
     pub contract: &'static str,
-    /// Dates of the link's `created_at`/`updated_at` (any time after the release).
+    /// The link's `created_at` and `updated_at`: the examples' in notes/releases.md §4, and
+    /// at v2.26 and v2.32 times whose fraction Go trims (`.5Z`, none at all).
     pub linked_at: &'static str,
 }
 
@@ -103,7 +104,7 @@ pub const RELEASES: [CoderRelease; 7] = [
         commit: "ba71b321bceab3faa128d306e8de3612a673d6c1",
         provisioner_api_version: "1.12",
         contract: "2.27-2.29",
-        linked_at: "2025-12-03T17:40:59.000001Z",
+        linked_at: "2025-10-05T09:15:02.123456Z",
     },
     CoderRelease {
         minor: 30,
@@ -130,7 +131,7 @@ pub const RELEASES: [CoderRelease; 7] = [
         commit: "8b44bd69290d17eacc0fbb865a8fa43c77bfadec",
         provisioner_api_version: "1.18",
         contract: "2.30-2.35",
-        linked_at: "2026-07-20T09:15:02.123456Z",
+        linked_at: "2026-02-10T09:15:02.123456Z",
     },
 ];
 
@@ -862,7 +863,7 @@ fn device(deployment: &Deployment, provider: &Provider) -> Answer {
         let mut state = deployment.state.lock().unwrap();
         state.next_device_code += 1;
         let n = state.next_device_code;
-        let device_code = format!("{:040x}", 0x3584d835_3055_7fdd_u128 * 7919 + u128::from(n));
+        let device_code = format!("3584d83530557fdd1f46af8289938c8e{n:08x}");
         let user_code = format!("WDJB-{:04X}", 0x4D00 + n);
         state.issued_device_codes.insert(device_code.clone());
         (device_code, user_code)
