@@ -163,6 +163,12 @@ async fn conforms(minor: u32, patch: u32) {
     let release = CoderRelease::get(minor, patch);
     let fixture = Fixture::start(release, &[]).await;
     let run = check(&fixture).await;
+    println!(
+        "{} healthy: exit {}; snapshots not fresh: {:?}",
+        release.tag(),
+        run.code,
+        run.changed_snapshots()
+    );
     assert_release_named(&run, &release);
     let findings = run.findings();
     assert!(
@@ -231,6 +237,13 @@ async fn caught(minor: u32, patch: u32, breaches: &[Breach], named: &[Named]) {
     let release = CoderRelease::get(minor, patch);
     let fixture = Fixture::start(release, breaches).await;
     let run = check(&fixture).await;
+    // Shown with --nocapture: what each breach produced.
+    println!(
+        "{} {breaches:?}: exit {}\n  {}",
+        release.tag(),
+        run.code,
+        run.findings().join("\n  ")
+    );
     assert_release_named(&run, &release);
     for expected in named {
         let case = run.case(expected.operation, expected.label);
@@ -450,6 +463,88 @@ async fn v2_35_1_user_email_is_drift() {
         }],
     )
     .await;
+}
+
+/// v2.25 is the first release whose 401s carry the Bearer challenge: one without it breaks
+/// the contract.
+#[tokio::test]
+async fn v2_25_0_401_without_www_authenticate_breaks_the_contract() {
+    caught(
+        25,
+        0,
+        &[Breach::NoChallenge],
+        &[Named {
+            operation: "get-user-external-auths",
+            label: "no token",
+            check: "contract",
+            needle: "WWW-Authenticate header missing",
+        }],
+    )
+    .await;
+}
+
+/// The pre-v2.27 DELETE body from a v2.27 deployment.
+#[tokio::test]
+async fn v2_27_0_delete_answering_ok_breaks_the_schema() {
+    caught(
+        27,
+        0,
+        &[Breach::DeleteAnswersOk],
+        &[Named {
+            operation: "delete-external-auth-user-link-by-id",
+            label: "github",
+            check: "schema",
+            needle: "OK",
+        }],
+    )
+    .await;
+}
+
+/// A 404 that is not JSON.
+#[tokio::test]
+async fn v2_29_0_plain_text_404_is_the_wrong_content_type() {
+    caught(
+        29,
+        0,
+        &[Breach::NotFoundAsText],
+        &[Named {
+            operation: "get-external-auth-by-id",
+            label: "unknown provider",
+            check: "content-type",
+            needle: "text/plain",
+        }],
+    )
+    .await;
+}
+
+/// From v2.30 every provider carries `code_challenge_methods_supported`: leaving it out is
+/// a missing required field (it would be right at v2.29).
+#[tokio::test]
+async fn v2_30_0_list_without_code_challenge_methods_breaks_the_schema() {
+    caught(
+        30,
+        0,
+        &[Breach::ListOmitsCodeChallengeMethods],
+        &[Named {
+            operation: "get-user-external-auths",
+            label: "list",
+            check: "schema",
+            needle: "code_challenge_methods_supported",
+        }],
+    )
+    .await;
+}
+
+/// Without `X-Coder-Build-Version` (a proxy dropped it), the release comes from
+/// `/api/v2/buildinfo`, and the run is the same.
+#[tokio::test]
+async fn v2_32_0_behind_a_proxy_dropping_the_header_is_known_from_buildinfo() {
+    let release = CoderRelease::get(32, 0);
+    let fixture = Fixture::behind_proxy_dropping_build_version(release).await;
+    let run = check(&fixture).await;
+    assert_release_named(&run, &release);
+    assert!(run.findings().is_empty(), "{}", run.findings().join("\n"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 /// A plain reqwest client, with the crate's (ring) crypto provider installed first because

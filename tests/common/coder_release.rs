@@ -207,6 +207,15 @@ pub enum Breach {
     AccountSendsEmail,
     /// An unknown provider is a 400 instead of the 404.
     UnknownProviderIs400,
+    /// An unknown provider's 404 is Go's plain-text `404 page not found`, not JSON.
+    NotFoundAsText,
+    /// The list's providers leave out `code_challenge_methods_supported`, which every
+    /// release from v2.30 sends.
+    ListOmitsCodeChallengeMethods,
+    /// DELETE answers `"OK"` (the pre-v2.27 body) where the release answers an object.
+    DeleteAnswersOk,
+    /// The auth middleware's 401s come without `WWW-Authenticate` (as v2.24's did).
+    NoChallenge,
 }
 
 /// A running fixture; stopped when dropped.
@@ -218,11 +227,22 @@ pub struct Fixture {
 impl Fixture {
     /// Serves `release`, breaking its contract in each of `breaches`, on 127.0.0.1:0.
     pub async fn start(release: CoderRelease, breaches: &[Breach]) -> Self {
+        Self::start_with(release, breaches, true).await
+    }
+
+    /// Serves `release` behind a proxy that drops `X-Coder-Build-Version` (the release is
+    /// then known only from `/api/v2/buildinfo`).
+    pub async fn behind_proxy_dropping_build_version(release: CoderRelease) -> Self {
+        Self::start_with(release, &[], false).await
+    }
+
+    async fn start_with(release: CoderRelease, breaches: &[Breach], build_header: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let deployment = Arc::new(Deployment {
             release,
             breaches: breaches.to_vec(),
+            build_header,
             access_url: base_url.clone(),
             state: Mutex::new(DeploymentState {
                 github_linked: true,
@@ -256,6 +276,8 @@ impl Drop for Fixture {
 struct Deployment {
     release: CoderRelease,
     breaches: Vec<Breach>,
+    /// Whether `X-Coder-Build-Version` reaches the client.
+    build_header: bool,
     /// `--access-url`: the base of `resource_metadata` and buildinfo `dashboard_url`.
     access_url: String,
     state: Mutex<DeploymentState>,
@@ -428,9 +450,10 @@ async fn handle(
     let (answer, rate_headers) = answer;
     let mut builder = Response::builder().status(StatusCode::from_u16(answer.status).unwrap());
     // The root middleware adds these before anything can answer.
-    builder = builder
-        .header("X-Coder-Build-Version", deployment.release.build_version)
-        .header("X-Content-Type-Options", "nosniff");
+    if deployment.build_header {
+        builder = builder.header("X-Coder-Build-Version", deployment.release.build_version);
+    }
+    builder = builder.header("X-Content-Type-Options", "nosniff");
     for (name, value) in rate_headers.into_iter().chain(answer.headers) {
         if name == "X-Content-Type-Options" {
             continue;
@@ -572,7 +595,11 @@ fn authenticate(deployment: &Deployment, token: Option<&str>) -> Result<(), Answ
             deployment.access_url
         ))
     );
-    Err(Answer::error(401, SIGNED_OUT, &detail).header("WWW-Authenticate", challenge))
+    let answer = Answer::error(401, SIGNED_OUT, &detail);
+    if deployment.breaks(Breach::NoChallenge) {
+        return Err(answer);
+    }
+    Err(answer.header("WWW-Authenticate", challenge))
 }
 
 /// `SplitAPIToken`.
@@ -682,6 +709,9 @@ fn external_auth(
         if deployment.breaks(Breach::UnknownProviderIs400) {
             return Answer::error(400, &format!("Unknown external auth provider {id:?}."), "");
         }
+        if deployment.breaks(Breach::NotFoundAsText) {
+            return Answer::text(404, "404 page not found");
+        }
         return Answer::error(404, NOT_FOUND, "");
     };
     match (sub, method.clone()) {
@@ -720,8 +750,9 @@ fn list(deployment: &Deployment) -> Answer {
             {
                 row = row.bool("supports_revocation", revocable(deployment, provider));
             }
-            if release.sends_code_challenge_methods()
-                || deployment.breaks(Breach::ListSendsCodeChallengeMethods)
+            if (release.sends_code_challenge_methods()
+                || deployment.breaks(Breach::ListSendsCodeChallengeMethods))
+                && !deployment.breaks(Breach::ListOmitsCodeChallengeMethods)
             {
                 row = row.raw("code_challenge_methods_supported", "[\"S256\"]");
             }
@@ -845,7 +876,9 @@ fn delete(deployment: &Deployment, provider: &Provider) -> Answer {
             "fetch object: sql: no rows in result set",
         );
     }
-    if !release.delete_rewritten() && !deployment.breaks(Breach::DeleteAnswersObject) {
+    if (!release.delete_rewritten() && !deployment.breaks(Breach::DeleteAnswersObject))
+        || deployment.breaks(Breach::DeleteAnswersOk)
+    {
         return Answer::json(200, go_string("OK"));
     }
     // From v2.28 GitHub's grant endpoint answers 204 to the revocation; at v2.27 there is no
