@@ -722,3 +722,117 @@ async fn the_fixture_sends_what_the_releases_send() {
         }
     }
 }
+
+/// The auth middleware as each release runs it: the 401 details, the Bearer value trimmed
+/// only from v2.27, the cookie CSRF rule, and the rate limiter keyed by IP before v2.32 and
+/// by user from v2.32 (notes/releases.md §1, contract §2).
+#[tokio::test]
+async fn the_fixture_reads_tokens_as_each_release_does() {
+    let client = http();
+    let detail = |body: &str| -> String {
+        let body: Value = serde_json::from_str(body).unwrap();
+        body["detail"].as_str().unwrap_or_default().to_owned()
+    };
+    for (minor, patch) in [(26, 0), (27, 0)] {
+        let release = CoderRelease::get(minor, patch);
+        let fixture = Fixture::start(release, &[]).await;
+        let list = format!("{}/api/v2/external-auth", fixture.base_url());
+        let tag = release.tag();
+        for (token, expected) in [
+            (
+                "not-a-session-token",
+                "Invalid API key format: incorrect amount of API key parts, expected 2 got 4",
+            ),
+            ("cnfrmnc000-0000000000000000000000", "API key is invalid."),
+            (
+                "fXt7Kq2Lm9-0000000000000000000000",
+                "API key secret is invalid.",
+            ),
+            (
+                "fXt7Kq2Lm9-short",
+                "Invalid API key format: invalid API key secret length, expected 22 got 5",
+            ),
+        ] {
+            let (status, _, body) =
+                exchange(client.get(&list).header("Coder-Session-Token", token), &[]).await;
+            assert_eq!((status, detail(&body).as_str()), (401, expected), "{tag}");
+        }
+        // Two spaces after "Bearer": the value keeps one before v2.27.
+        let (status, _, body) = exchange(
+            client
+                .get(&list)
+                .header("Authorization", format!("Bearer  {SESSION_TOKEN}")),
+            &[],
+        )
+        .await;
+        if minor < 27 {
+            assert_eq!(
+                (status, detail(&body).as_str()),
+                (
+                    401,
+                    "Invalid API key format: invalid API key ID length, expected 10 got 11"
+                ),
+                "{tag}"
+            );
+        } else {
+            assert_eq!(status, 200, "{tag}: {body}");
+        }
+        // A cookie-authenticated DELETE needs the header (or a Bearer) to match it.
+        let gitlab = format!("{list}/gitlab");
+        let cookie = format!("coder_session_token={SESSION_TOKEN}");
+        let (status, headers, body) = exchange(
+            client.delete(&gitlab).header("Cookie", &cookie),
+            &["content-type"],
+        )
+        .await;
+        assert_eq!(status, 400, "{tag}");
+        assert_eq!(
+            headers[0].as_deref(),
+            Some("text/plain; charset=utf-8"),
+            "{tag}"
+        );
+        assert!(
+            body.starts_with("Something is wrong with your CSRF token."),
+            "{body}"
+        );
+        let (status, _, _) = exchange(
+            client
+                .delete(&gitlab)
+                .header("Cookie", &cookie)
+                .header("Coder-Session-Token", SESSION_TOKEN),
+            &[],
+        )
+        .await;
+        // Past CSRF and auth: gitlab has no link.
+        assert_eq!(status, if minor < 27 { 500 } else { 404 }, "{tag}");
+    }
+
+    for (minor, shared) in [(30, true), (32, false)] {
+        let release = CoderRelease::get(minor, 0);
+        let fixture = Fixture::start(release, &[]).await;
+        let remaining = |request: reqwest::RequestBuilder| async {
+            let (_, headers, _) =
+                exchange(request, &["x-ratelimit-remaining", "x-ratelimit-reset"]).await;
+            (headers[0].clone().unwrap(), headers[1].clone().unwrap())
+        };
+        // A fresh path (a fresh key) per attempt; a second attempt only when the minute's
+        // window ended between the two requests.
+        for provider in ["gitlab", "github"] {
+            let url = format!("{}/api/v2/external-auth/{provider}", fixture.base_url());
+            let (first, window) = remaining(
+                client
+                    .get(&url)
+                    .header("Coder-Session-Token", SESSION_TOKEN),
+            )
+            .await;
+            // The same path without a token: the same key (the IP) only before v2.32.
+            let (second, same_window) = remaining(client.get(&url)).await;
+            if window != same_window {
+                continue;
+            }
+            assert_eq!(first, "511", "v2.{minor}.0");
+            assert_eq!(second, if shared { "510" } else { "511" }, "v2.{minor}.0");
+            break;
+        }
+    }
+}
