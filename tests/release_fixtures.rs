@@ -817,6 +817,7 @@ async fn the_fixture_reads_tokens_as_each_release_does() {
         };
         // A fresh path (a fresh key) per attempt; a second attempt only when the minute's
         // window ended between the two requests.
+        let mut checked = false;
         for provider in ["gitlab", "github"] {
             let url = format!("{}/api/v2/external-auth/{provider}", fixture.base_url());
             let (first, window) = remaining(
@@ -832,7 +833,9 @@ async fn the_fixture_reads_tokens_as_each_release_does() {
             }
             assert_eq!(first, "511", "v2.{minor}.0");
             assert_eq!(second, if shared { "510" } else { "511" }, "v2.{minor}.0");
+            checked = true;
             break;
         }
+        assert!(checked, "v2.{minor}.0: a window ended inside both attempts");
     }
 }
