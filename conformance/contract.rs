@@ -397,10 +397,16 @@ mod tests {
             "user":{"id":1,"login":"octocat","avatar_url":"","profile_url":"","name":"","email":"x@y"},
             "app_installable":false,"installations":[],"app_install_url":""});
         assert_eq!(contract.schema_errors("ExternalAuth", &body), []);
-        assert_eq!(contract.unknown_keys("ExternalAuth", &body), ["/user/email"]);
+        assert_eq!(
+            contract.unknown_keys("ExternalAuth", &body),
+            ["/user/email"]
+        );
         let unlinked = json!({"authenticated":false,"device":false,"display_name":"GitHub","supports_revocation":false,
             "user":null,"app_installable":false,"installations":[],"app_install_url":""});
-        assert_eq!(contract.unknown_keys("ExternalAuth", &unlinked), Vec::<String>::new());
+        assert_eq!(
+            contract.unknown_keys("ExternalAuth", &unlinked),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -3,16 +3,13 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn conformance(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_conformance"))
+    common::binary::command()
         .args(args)
-        .env_remove("CODER_URL")
-        .env_remove("CODER_SESSION_TOKEN")
         .env("COLUMNS", "100")
         .output()
         .unwrap()
@@ -95,7 +92,7 @@ fn list_of_a_directory_that_is_not_there_cannot_run() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_prints_the_url_and_token_and_answers() {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+    let mut child = common::binary::async_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

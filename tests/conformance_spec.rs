@@ -3,6 +3,8 @@
 //! at hand, the printed contract describes what `conformance serve` answers over loopback,
 //! and bad flags exit 2 naming the flag.
 
+mod common;
+
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -15,10 +17,8 @@ const SPEC_FILE: &str = concat!(
 );
 
 fn conformance(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conformance"))
+    common::binary::command()
         .args(args)
-        .env_remove("CODER_URL")
-        .env_remove("CODER_SESSION_TOKEN")
         .env("COLUMNS", "100")
         .output()
         .unwrap()
@@ -139,7 +139,7 @@ fn bad_flags_exit_2_naming_the_flag() {
 #[test]
 fn a_closed_stdout_is_not_an_error() {
     // `conformance spec | head -1`: the reader leaves early.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
+    let mut child = common::binary::command()
         .args(["spec", "--format", "yaml"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -155,7 +155,7 @@ fn a_closed_stdout_is_not_an_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_printed_contract_describes_what_serve_answers() {
     let printed: Value = serde_json::from_str(&spec(&["--openapi", "3.1"])).unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+    let mut child = common::binary::async_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

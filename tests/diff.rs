@@ -3,10 +3,11 @@
 
 #![cfg(feature = "conformance")]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -74,7 +75,7 @@ impl Run {
 fn conformance(dir: &Path, args: &[&str]) -> Run {
     let report = dir.join("report.json");
     let _ = std::fs::remove_file(&report);
-    let output = Command::new(env!("CARGO_BIN_EXE_conformance"))
+    let output = common::binary::command()
         .arg("diff")
         .args(args)
         .arg("--json")

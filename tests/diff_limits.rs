@@ -7,6 +7,8 @@
 
 #![cfg(all(feature = "conformance", unix))]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::process::ExitStatusExt;
@@ -25,7 +27,7 @@ const CURATED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/openapi/coder-external-auth.json"
 );
-const BINARY: &str = env!("CARGO_BIN_EXE_conformance");
+const BINARY: &str = common::binary::PATH;
 
 /// The documented limits (README "Limits"), as the messages spell them.
 const NODES: &str = "more than 10000 nodes (MAX_SCHEMA_NODES";

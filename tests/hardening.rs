@@ -296,7 +296,7 @@ async fn reports_go_exactly_where_the_user_said() {
         ]
     };
     let conformance = |args: Vec<String>| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        common::binary::command()
             .args(args)
             .env("CODER_SESSION_TOKEN", TOKEN)
             .env("CI", "true")
@@ -484,7 +484,7 @@ async fn credentials_in_the_url_or_a_stray_argument_are_never_echoed() {
             assert_no_secret(url, &run, secret);
         }
     }
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+    let output = common::binary::command()
         .args(["check", TOKEN])
         .output()
         .unwrap();

@@ -4,12 +4,14 @@
 //! `--device-auto-approve-after`.
 #![cfg(feature = "conformance")]
 
+mod common;
+
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::process::{Child, ChildStdout};
 
 /// A hang guard for each wait, never a measurement.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -25,7 +27,7 @@ struct Served {
 impl Served {
     /// `conformance serve ARGS`; reads the control URL line only when `control` says one comes.
     async fn start(args: &[&str], control: bool) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        let mut child = common::binary::async_command()
             .arg("serve")
             .args(args)
             .stdout(Stdio::piped())
@@ -487,7 +489,7 @@ async fn a_bad_config_is_refused_by_name() {
     std::fs::write(&path, r#"{"links": [{"provider_id": "nope"}]}"#).unwrap();
     let output = tokio::time::timeout(
         PATIENCE,
-        Command::new(env!("CARGO_BIN_EXE_conformance"))
+        common::binary::async_command()
             .args(["serve", "--config"])
             .arg(&path)
             .output(),

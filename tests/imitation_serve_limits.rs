@@ -3,6 +3,8 @@
 //! (util-linux); skipped with a note where it is missing.
 #![cfg(all(feature = "conformance", target_os = "linux"))]
 
+mod common;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -33,7 +35,7 @@ async fn serve_with_few_descriptors() -> Option<Served> {
     }
     let mut child = Command::new("prlimit")
         .arg(format!("--nofile={NOFILE}:{NOFILE}"))
-        .arg(env!("CARGO_BIN_EXE_conformance"))
+        .arg(common::binary::PATH)
         .arg("serve")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -4,6 +4,8 @@
 //! one is caught, by the finding that names the breach.
 #![cfg(feature = "conformance")]
 
+mod common;
+
 #[path = "common/coder_release.rs"]
 mod coder_release;
 
@@ -88,7 +90,7 @@ impl Checked {
 async fn check(fixture: &Fixture) -> Checked {
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join("r.json");
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+    let output = common::binary::async_command()
         .args([
             "check",
             "--url",

@@ -65,6 +65,34 @@ impl Run {
     }
 }
 
+/// The binary under test.
+pub const PATH: &str = env!("CARGO_BIN_EXE_conformance");
+
+/// The one way tests start the binary: its target, token and snapshot settings come only from
+/// what each test passes, never from the environment the tests happen to run in.
+pub fn command() -> std::process::Command {
+    let mut command = std::process::Command::new(PATH);
+    for inherited in [
+        "CODER_URL",
+        "CODER_SESSION_TOKEN",
+        "CODER_AGENT_TOKEN",
+        "INSTA_UPDATE",
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+    ] {
+        command.env_remove(inherited);
+    }
+    command
+}
+
+/// [`command`], for async tests.
+pub fn async_command() -> tokio::process::Command {
+    let mut command = tokio::process::Command::from(command());
+    command.kill_on_drop(true);
+    command
+}
+
 /// A temporary directory holding a copy of the crate's accepted snapshots.
 pub fn snapshot_copy() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -94,7 +122,7 @@ pub async fn run_outside_ci(args: &[&str], env: &[(&str, &str)], dir: TempDir) -
 async fn run_in(args: &[&str], env: &[(&str, &str)], dir: TempDir, ci: bool) -> Run {
     let json_path = dir.path().join("report.json");
     let junit_path = dir.path().join("junit.xml");
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"));
+    let mut command = async_command();
     command
         .args(args)
         .arg("--snapshots")
@@ -102,12 +130,7 @@ async fn run_in(args: &[&str], env: &[(&str, &str)], dir: TempDir, ci: bool) -> 
         .arg("--json")
         .arg(&json_path)
         .arg("--junit")
-        .arg(&junit_path)
-        .env_remove("CODER_URL")
-        .env_remove("CODER_SESSION_TOKEN")
-        .env_remove("INSTA_UPDATE")
-        .env_remove("CI")
-        .kill_on_drop(true);
+        .arg(&junit_path);
     if ci {
         command.env("CI", "true");
     }
