@@ -148,7 +148,8 @@ impl ImitationBuilder {
     /// The Coder release to imitate (default [`CoderVersion::NEWEST_KNOWN`]): reported as
     /// `v{version}-imitation` in `X-Coder-Build-Version` and `/api/v2/buildinfo`, and its
     /// bodies, statuses, token parsing and rate-limit keys are that release's, as
-    /// [`RELEASE_CHANGES`] lists them (the one place that decides them).
+    /// [`RELEASE_CHANGES`] lists them (the one place that decides them). A release before
+    /// 2.25.0, the oldest supported, reports its own version but otherwise answers as 2.25.0.
     pub fn coder_version(mut self, version: CoderVersion) -> Self {
         self.coder_version = version;
         self

@@ -2,7 +2,7 @@
 //! `ImitationBuilder::coder_version`, it names the build in every response header and in
 //! `/api/v2/buildinfo`, and it is the one place where behaviour that differs between releases
 //! is decided: [`RELEASE_CHANGES`], a table of behaviours keyed by the first release that has
-//! them, each with its evidence (tag:file:lines in coder/coder, from /work/notes/releases.md),
+//! them, each with its evidence (`tag:file:lines` in coder/coder, read at the release tags),
 //! consulted by the handlers through [`Release::has`] and [`Release::revokes`].
 
 use http::HeaderValue;
