@@ -118,6 +118,11 @@ pub struct ServeArgs {
     /// Approve a pending device authorization on its Nth poll, with no one to approve it.
     #[arg(long, value_name = "N")]
     pub device_auto_approve_after: Option<u32>,
+
+    /// Imitate this Coder release (X.Y.Z, 2.25.0 or later) [default: the newest known]: its
+    /// bodies, statuses and X-Coder-Build-Version.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub coder_version: Option<CoderVersion>,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,10 @@
 //! The server a run checks: a live deployment named by `--url`, or the embedded imitation
-//! started on loopback for the length of the run.
+//! started on loopback for the length of the run, imitating the release `--coder-version`
+//! names (else the newest known).
 
 use anyhow::Context;
-use coder_external_auth::SessionToken;
 use coder_external_auth::imitation::{Imitation, ImitationBuilder, LinkSeed, ProviderConfig};
+use coder_external_auth::{CoderVersion, SessionToken};
 
 use crate::cases::{Call, Case};
 
@@ -30,11 +31,15 @@ impl Target {
         }
     }
 
-    /// Starts the embedded imitation of one scene.
-    pub async fn scene(scene: &Scene) -> anyhow::Result<Self> {
-        let server = (scene.deployment)().start().await.with_context(|| {
-            format!("start the embedded imitation ({}) on 127.0.0.1", scene.name)
-        })?;
+    /// Starts the embedded imitation of one scene, imitating `release` (default: the newest
+    /// known), as the main deployment does.
+    pub async fn scene(scene: &Scene, release: Option<CoderVersion>) -> anyhow::Result<Self> {
+        let server = imitating((scene.deployment)(), release)
+            .start()
+            .await
+            .with_context(|| {
+                format!("start the embedded imitation ({}) on 127.0.0.1", scene.name)
+            })?;
         Ok(Self {
             base_url: server.base_url().to_owned(),
             token: server.session_token().clone(),
@@ -42,14 +47,16 @@ impl Target {
         })
     }
 
-    /// Starts the embedded imitation, set up so that one run exercises every variant it
-    /// can: deletes and the device flow are allowed (nothing real changes), polls are
-    /// approved on the second try without waiting out the interval, and GitLab's
-    /// revocation fails so the revocation-error variant is seen.
-    pub async fn imitation() -> anyhow::Result<Self> {
-        let server = Imitation::builder()
+    /// Starts the embedded imitation of `release` (default: the newest known), set up so
+    /// that one run exercises every variant it can: deletes and the device flow are allowed
+    /// (nothing real changes), polls are approved on the second try without waiting out the
+    /// interval, and GitLab's revocation fails so the revocation-error variant is seen (in
+    /// releases where GitLab revokes: 2.28.0 on).
+    pub async fn imitation(release: Option<CoderVersion>) -> anyhow::Result<Self> {
+        let builder = Imitation::builder()
             .auto_approve_after(2)
-            .enforce_poll_interval(false)
+            .enforce_poll_interval(false);
+        let server = imitating(builder, release)
             .start()
             .await
             .context("start the embedded imitation on 127.0.0.1")?;
@@ -78,6 +85,14 @@ impl Target {
         if let Some(imitation) = self.imitation {
             imitation.server.shutdown().await;
         }
+    }
+}
+
+/// The builder set to imitate `release`, when one is named.
+fn imitating(builder: ImitationBuilder, release: Option<CoderVersion>) -> ImitationBuilder {
+    match release {
+        Some(version) => builder.coder_version(version),
+        None => builder,
     }
 }
 

@@ -89,7 +89,7 @@ async fn run_cases(
             }
             Target::live(url.clone(), token.clone())
         }
-        None => Target::imitation().await?,
+        None => Target::imitation(args.coder_version).await?,
     };
     secrets.add_session_token(&target.token);
     let description = target.describe();
@@ -238,7 +238,7 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
 async fn run_scenes(options: &RunOptions, secrets: &Secrets) -> anyhow::Result<Vec<Observation>> {
     let mut observations = Vec::new();
     for scene in SCENES {
-        let target = Target::scene(scene).await?;
+        let target = Target::scene(scene, options.coder_version).await?;
         secrets.add_session_token(&target.token);
         let runner = Runner::new(&target, options.clone(), secrets.clone()).map_err(blame_flag)?;
         let cases = (scene.cases)()

@@ -3,11 +3,12 @@
 
 use std::io::Write;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use coder_external_auth::imitation::{Imitation, ImitationBuilder};
 
 use crate::cli::ServeArgs;
 use crate::exit::Exit;
+use crate::releases::OLDEST_SUPPORTED;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
     let shutdown = Shutdown::install().context("cannot install the Ctrl-C and SIGTERM handlers")?;
@@ -26,6 +27,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
     };
     if let Some(polls) = args.device_auto_approve_after {
         builder = builder.auto_approve_after(polls);
+    }
+    if let Some(version) = args.coder_version {
+        if version < OLDEST_SUPPORTED {
+            bail!(
+                "--coder-version {version}: the imitation imitates Coder {OLDEST_SUPPORTED} and later"
+            );
+        }
+        builder = builder.coder_version(version);
     }
     let control = !args.no_control;
     if control && !args.addr.ip().is_loopback() {
@@ -60,8 +69,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
     }
     drop(stdout);
     eprintln!(
-        "{:>12} the embedded imitation on {}; Ctrl-C stops it",
+        "{:>12} the embedded imitation of Coder {} on {}; Ctrl-C stops it",
         "Serving",
+        server.coder_version(),
         server.base_url()
     );
     shutdown.wait().await;

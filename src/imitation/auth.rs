@@ -33,10 +33,12 @@ pub(crate) struct Rejection(pub String);
 
 /// The token the request carries, from the first non-empty source in Coder's order
 /// (`APITokenFromRequest`): cookie, `?coder_session_token=`, `Coder-Session-Token`,
-/// `Authorization: Bearer`, `?access_token=`.
+/// `Authorization: Bearer`, `?access_token=`. `trim`: whether the last two are
+/// whitespace-trimmed, as from 2.27.0 (`Behaviour::TrimmedTokens`).
 pub(crate) fn token_from_request<'a>(
     headers: &'a HeaderMap,
     query: Option<&'a str>,
+    trim: bool,
 ) -> Option<Cow<'a, str>> {
     if let Some(value) = cookie(headers, COOKIE).filter(|v| !v.is_empty()) {
         return Some(Cow::Borrowed(value));
@@ -51,13 +53,17 @@ pub(crate) fn token_from_request<'a>(
         return Some(Cow::Borrowed(value));
     }
     if let Some(value) = header(headers, "authorization").and_then(bearer) {
-        return Some(Cow::Borrowed(value));
+        // Go returns what follows the prefix even when nothing is left of it: a Bearer
+        // header never falls through to `access_token`.
+        let value = if trim { value.trim() } else { value };
+        return Some(Cow::Borrowed(value)).filter(|v| !v.is_empty());
     }
     query
         .and_then(|q| query_param(q, "access_token"))
         .map(|v| match v {
-            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-            Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+            Cow::Borrowed(b) if trim => Cow::Borrowed(b.trim()),
+            Cow::Owned(o) if trim => Cow::Owned(o.trim().to_owned()),
+            untrimmed => untrimmed,
         })
         .filter(|v| !v.is_empty())
 }
@@ -130,13 +136,14 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `Authorization: Bearer <token>`, prefix matched case-insensitively, value trimmed.
+/// What follows `Bearer ` in an `Authorization` value, the prefix matched
+/// case-insensitively; untrimmed, as Go's `authHeader[7:]`.
 fn bearer(value: &str) -> Option<&str> {
     let prefix = value.get(..7)?;
     if !prefix.eq_ignore_ascii_case("bearer ") {
         return None;
     }
-    Some(value[7..].trim()).filter(|t| !t.is_empty())
+    value.get(7..)
 }
 
 /// The first cookie called `name` across all `Cookie` headers (Go's `Request.Cookie`).
@@ -240,34 +247,66 @@ mod tests {
             ("authorization", "Bearer from-bearer"),
         ]);
         let q = Some("coder_session_token=from-query&access_token=from-access");
-        assert_eq!(token_from_request(&all, q).as_deref(), Some("from-cookie"));
+        assert_eq!(
+            token_from_request(&all, q, true).as_deref(),
+            Some("from-cookie")
+        );
         let no_cookie = headers(&[
             ("coder-session-token", "from-header"),
             ("authorization", "Bearer from-bearer"),
         ]);
         assert_eq!(
-            token_from_request(&no_cookie, q).as_deref(),
+            token_from_request(&no_cookie, q, true).as_deref(),
             Some("from-query")
         );
         assert_eq!(
-            token_from_request(&no_cookie, Some("access_token=x")).as_deref(),
+            token_from_request(&no_cookie, Some("access_token=x"), true).as_deref(),
             Some("from-header")
         );
         let bearer_only = headers(&[("authorization", "bEaReR   spaced  ")]);
         assert_eq!(
-            token_from_request(&bearer_only, Some("access_token=x")).as_deref(),
+            token_from_request(&bearer_only, Some("access_token=x"), true).as_deref(),
             Some("spaced")
         );
         assert_eq!(
-            token_from_request(&HeaderMap::new(), Some("access_token=%20a%2Bb+")).as_deref(),
+            token_from_request(&HeaderMap::new(), Some("access_token=%20a%2Bb+"), true).as_deref(),
             Some("a+b")
         );
         let empty_cookie = headers(&[("cookie", "coder_session_token="), (HEADER, "h")]);
         assert_eq!(
-            token_from_request(&empty_cookie, None).as_deref(),
+            token_from_request(&empty_cookie, None, true).as_deref(),
             Some("h")
         );
-        assert_eq!(token_from_request(&HeaderMap::new(), None), None);
+        assert_eq!(token_from_request(&HeaderMap::new(), None, true), None);
+    }
+
+    #[test]
+    fn padded_tokens_are_trimmed_only_when_asked() {
+        let padded = headers(&[("authorization", "Bearer  tok ")]);
+        assert_eq!(
+            token_from_request(&padded, None, false).as_deref(),
+            Some(" tok ")
+        );
+        assert_eq!(
+            token_from_request(&padded, None, true).as_deref(),
+            Some("tok")
+        );
+        let query = Some("access_token=%20tok");
+        let none = HeaderMap::new();
+        assert_eq!(
+            token_from_request(&none, query, false).as_deref(),
+            Some(" tok")
+        );
+        assert_eq!(
+            token_from_request(&none, query, true).as_deref(),
+            Some("tok")
+        );
+        // A Bearer header with nothing left after trimming is no token, not a fallback.
+        let blank = headers(&[("authorization", "Bearer  ")]);
+        assert_eq!(
+            token_from_request(&blank, Some("access_token=x"), true),
+            None
+        );
     }
 
     #[test]

@@ -124,7 +124,8 @@ pub struct ProviderConfig {
     pub(crate) verification_uri: String,
     pub(crate) validate: bool,
     pub(crate) user: Option<ProviderUser>,
-    pub(crate) revoke: bool,
+    /// `None`: Coder's default for the type in the imitated release (see `release.rs`).
+    pub(crate) revoke: Option<bool>,
     pub(crate) app_installations: Option<Vec<AppInstallation>>,
     pub(crate) app_install_url: String,
     pub(crate) pkce: Vec<String>,
@@ -134,28 +135,30 @@ pub struct ProviderConfig {
 
 impl ProviderConfig {
     /// A provider of any `type` with Coder's defaults for it: display name and icon, whether
-    /// it has validate and revoke URLs, and the PKCE list (`[""]` for the types Coder gives
-    /// `PKCEChallengeMethodNone`). No device flow, no app installations, not linked.
+    /// it has a validate URL, and the PKCE list (`[""]` for the types Coder gives
+    /// `PKCEChallengeMethodNone`). Whether it has a revoke URL is Coder's default for the type
+    /// in the release imitated (github, gitlab and slack from 2.28.0, none before; see
+    /// [`RELEASE_CHANGES`](super::RELEASE_CHANGES)). No device flow, no app installations,
+    /// not linked.
     pub fn new(id: impl Into<String>, kind: impl Into<String>) -> Self {
         let kind = kind.into();
-        let (display_name, display_icon, validate, revoke, pkce_none) = match kind.as_str() {
-            "github" => ("GitHub", "/icon/github.svg", true, true, false),
-            "gitlab" => ("GitLab", "/icon/gitlab.svg", true, true, false),
-            "bitbucket-cloud" => ("BitBucket", "/icon/bitbucket.svg", true, false, true),
-            "bitbucket-server" => ("Bitbucket Server", "/icon/bitbucket.svg", true, false, true),
-            "azure-devops" => ("Azure DevOps", "/icon/azure-devops.svg", false, false, true),
+        let (display_name, display_icon, validate, pkce_none) = match kind.as_str() {
+            "github" => ("GitHub", "/icon/github.svg", true, false),
+            "gitlab" => ("GitLab", "/icon/gitlab.svg", true, false),
+            "bitbucket-cloud" => ("BitBucket", "/icon/bitbucket.svg", true, true),
+            "bitbucket-server" => ("Bitbucket Server", "/icon/bitbucket.svg", true, true),
+            "azure-devops" => ("Azure DevOps", "/icon/azure-devops.svg", false, true),
             "azure-devops-entra" => (
                 "Azure DevOps (Entra)",
                 "/icon/azure-devops.svg",
                 false,
-                false,
                 true,
             ),
-            "gitea" => ("Gitea", "/icon/gitea.svg", true, false, false),
-            "jfrog" => ("JFrog", "/icon/jfrog.svg", true, false, true),
-            "slack" => ("Slack", "/icon/slack.svg", false, true, true),
+            "gitea" => ("Gitea", "/icon/gitea.svg", true, false),
+            "jfrog" => ("JFrog", "/icon/jfrog.svg", true, true),
+            "slack" => ("Slack", "/icon/slack.svg", false, true),
             // Coder's fallbacks for a custom type: the type as name, the key emoji as icon.
-            _ => ("", "/emojis/1f511.png", false, false, false),
+            _ => ("", "/emojis/1f511.png", false, false),
         };
         let display_name = if display_name.is_empty() {
             kind.clone()
@@ -170,7 +173,7 @@ impl ProviderConfig {
             verification_uri: String::new(),
             validate,
             user: (kind == "github").then(ProviderUser::octocat),
-            revoke,
+            revoke: None,
             app_installations: None,
             app_install_url: String::new(),
             pkce: vec![if pkce_none { "" } else { "S256" }.to_owned()],
@@ -181,7 +184,7 @@ impl ProviderConfig {
     }
 
     /// GitHub as Coder's default GitHub provider: device flow on, validation returning
-    /// octocat, revocation, one app installation.
+    /// octocat, Coder's default revocation (from 2.28.0), one app installation.
     pub fn github(id: impl Into<String>) -> Self {
         Self::new(id, "github")
             .device(true)
@@ -198,7 +201,7 @@ impl ProviderConfig {
             }])
     }
 
-    /// GitLab with Coder's defaults: validation and revocation, no device flow.
+    /// GitLab with Coder's defaults: validation, revocation from 2.28.0, no device flow.
     pub fn gitlab(id: impl Into<String>) -> Self {
         Self::new(id, "gitlab")
     }
@@ -242,9 +245,16 @@ impl ProviderConfig {
         self
     }
 
-    /// Whether a revoke URL is configured (`supports_revocation`).
+    /// Whether a revoke URL is configured (`supports_revocation`), whatever Coder's default
+    /// for the type. Releases before 2.27.0 know no revocation, so there it changes nothing.
     pub fn revoke(mut self, on: bool) -> Self {
-        self.revoke = on;
+        self.revoke = Some(on);
+        self
+    }
+
+    /// Back to Coder's default revoke URL for the type in the release imitated (the default).
+    pub fn default_revoke(mut self) -> Self {
+        self.revoke = None;
         self
     }
 

@@ -1,6 +1,7 @@
 //! The five handlers of coderd/externalauth.go, run against the in-memory state once the
 //! request is authenticated and its provider found. The provider's own HTTP APIs (validate,
-//! refresh, revoke, installations, device token) are imitated inline.
+//! refresh, revoke, installations, device token) are imitated inline. Where releases differ,
+//! the imitated [`Release`] decides.
 
 use std::borrow::Cow;
 use std::time::Instant;
@@ -10,13 +11,21 @@ use http::StatusCode;
 
 use super::device::{DeviceSettings, DeviceStore};
 use super::gotime;
+use super::release::{Behaviour, Release};
 use super::reply::Reply;
 use super::state::{self, Link, Provider};
-use super::wire::{DeleteBody, DeviceBody, ExternalAuthBody, LinkBody, ListBody, ProviderBody};
+use super::wire::{
+    DELETE_OK, DeleteBody, DeviceBody, ExternalAuthBody, LinkBody, ListBody, ProviderBody,
+};
 
 /// 404 from the provider lookup and from DELETE without a link (`httpapi.ResourceNotFound`).
 pub(crate) const RESOURCE_NOT_FOUND: &str =
     "Resource not found or you do not have access to this resource";
+
+/// DELETE of a missing link before 2.27.0: the inverted error branch, reached with the error
+/// dbauthz wraps around the pre-fetch's `sql.ErrNoRows`.
+const DELETE_FAILED: &str = "Failed to delete external auth link.";
+const DELETE_NO_ROWS: &str = "fetch object: sql: no rows in result set";
 
 /// The error `RefreshToken` gives for an expired token it will not or cannot refresh.
 pub(crate) const REFRESH_DISABLED: &str =
@@ -52,7 +61,12 @@ fn validate(provider: &Provider, link: &Link, now: DateTime<Utc>) -> Validation 
 }
 
 /// GET /external-auth: refreshes and validates every link whose provider is configured.
-pub(crate) fn list(providers: &[Provider], links: &mut [Link], now: DateTime<Utc>) -> Reply {
+pub(crate) fn list(
+    providers: &[Provider],
+    links: &mut [Link],
+    release: &Release,
+    now: DateTime<Utc>,
+) -> Reply {
     let mut verdicts: Vec<(bool, Cow<'static, str>)> = Vec::with_capacity(links.len());
     for link in links.iter_mut() {
         let provider = providers.iter().find(|p| p.config.id == link.provider_id);
@@ -89,8 +103,10 @@ pub(crate) fn list(providers: &[Provider], links: &mut [Link], now: DateTime<Utc
                 display_icon: &p.config.display_icon,
                 allow_refresh: !p.config.no_refresh,
                 allow_validate: p.config.validate,
-                supports_revocation: p.config.revoke,
-                code_challenge_methods_supported: &p.config.pkce,
+                supports_revocation: release.revokes(&p.config),
+                code_challenge_methods_supported: release
+                    .has(Behaviour::PkceField)
+                    .then_some(p.config.pkce.as_slice()),
             })
             .collect(),
         links: links
@@ -111,13 +127,21 @@ pub(crate) fn list(providers: &[Provider], links: &mut [Link], now: DateTime<Utc
 }
 
 /// GET /external-auth/{id}: validation and app installations, never a refresh.
-pub(crate) fn get_by_id(links: &[Link], provider: &Provider, now: DateTime<Utc>) -> Reply {
+pub(crate) fn get_by_id(
+    links: &[Link],
+    provider: &Provider,
+    release: &Release,
+    now: DateTime<Utc>,
+) -> Reply {
     let config = &provider.config;
     let mut body = ExternalAuthBody {
         authenticated: false,
         device: config.device,
         display_name: &config.display_name,
-        supports_revocation: false,
+        // Coder's handler never sets it; only the list reads the revoke URL.
+        supports_revocation: release
+            .has(Behaviour::SupportsRevocationField)
+            .then_some(false),
         user: None,
         app_installable: false,
         installations: &[],
@@ -153,13 +177,26 @@ pub(crate) fn get_by_id(links: &[Link], provider: &Provider, now: DateTime<Utc>)
     Reply::json(StatusCode::OK, &body)
 }
 
-/// DELETE /external-auth/{id}: removes the link, then revokes at the provider.
-pub(crate) fn delete(links: &mut Vec<Link>, provider: &Provider) -> Reply {
+/// DELETE /external-auth/{id}: removes the link, then revokes at the provider (from 2.27.0;
+/// before, it answers `"OK"` and revokes nothing).
+pub(crate) fn delete(links: &mut Vec<Link>, provider: &Provider, release: &Release) -> Reply {
+    let reports_revocation = release.has(Behaviour::DeleteReportsRevocation);
     let Some(index) = state::link_index(links, &provider.config.id) else {
-        return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
+        return if reports_revocation {
+            Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "")
+        } else {
+            Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                DELETE_FAILED,
+                DELETE_NO_ROWS,
+            )
+        };
     };
     links.remove(index);
-    let body = if !provider.config.revoke {
+    if !reports_revocation {
+        return Reply::json(StatusCode::OK, &DELETE_OK);
+    }
+    let body = if release.revokes(&provider.config) != Some(true) {
         DeleteBody {
             token_revoked: false,
             token_revocation_error: None,

@@ -49,7 +49,7 @@ use tokio::task::JoinHandle;
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
 pub use control::Control;
 pub use file::ConfigError;
-pub use release::BUILD_VERSION;
+pub use release::{BUILD_VERSION, Behaviour, DEFAULT_REVOKE_TYPES, RELEASE_CHANGES, ReleaseChange};
 pub use shared::ResponseHook;
 
 use crate::{CoderVersion, SessionToken};
@@ -146,8 +146,10 @@ impl ImitationBuilder {
     }
 
     /// The Coder release to imitate (default [`CoderVersion::NEWEST_KNOWN`]): reported as
-    /// `v{version}-imitation` in `X-Coder-Build-Version` and `/api/v2/buildinfo`. Behaviour
-    /// that differs between releases is decided from it in one place (`release.rs`).
+    /// `v{version}-imitation` in `X-Coder-Build-Version` and `/api/v2/buildinfo`, and its
+    /// bodies, statuses, token parsing and rate-limit keys are that release's, as
+    /// [`RELEASE_CHANGES`] lists them (the one place that decides them). A release before
+    /// 2.25.0, the oldest supported, reports its own version but otherwise answers as 2.25.0.
     pub fn coder_version(mut self, version: CoderVersion) -> Self {
         self.coder_version = version;
         self
@@ -168,7 +170,8 @@ impl ImitationBuilder {
         self
     }
 
-    /// Turns on Coder's API rate limit: `requests` per `window`, per caller and path.
+    /// Turns on Coder's API rate limit: `requests` per `window`, per caller and path (the
+    /// caller is the user for a valid token from 2.32.0, else the client IP).
     pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
         self.rate_limit = Some((requests, window));
         self

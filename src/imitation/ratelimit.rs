@@ -1,5 +1,6 @@
 //! Coder's API rate limit (`httpmw.RateLimit`): a request budget per window, counted per
-//! caller (the user for a valid token, else the client IP) and per request path.
+//! caller and per request path. The caller is the user for a valid token from 2.32.0, else
+//! the client IP (the service picks it, as the release decides).
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -21,6 +21,7 @@ use super::host;
 use super::http_control;
 use super::listener::BODY_READ_TIMEOUT;
 use super::ratelimit::Caller;
+use super::release::{Behaviour, Release};
 use super::reply::Reply;
 use super::routing::{self, Operation, Route};
 use super::shared::Shared;
@@ -106,15 +107,17 @@ fn respond(
     }
     let now = Utc::now();
     let instant = Instant::now();
-    let token = auth::token_from_request(headers, query);
+    let release = &shared.release;
+    let token = auth::token_from_request(headers, query, release.has(Behaviour::TrimmedTokens));
     let mut state = shared.lock();
     let authenticated = auth::validate(token.as_deref(), &state.sessions, now);
 
     let mut limit_headers = Vec::new();
     if let Some(limiter) = state.limiter.as_mut() {
+        // Before 2.32.0 the limiter ran ahead of authentication, so it never saw the user.
         let caller = match authenticated {
-            Ok(()) => Caller::User,
-            Err(_) => Caller::Ip(peer.ip()),
+            Ok(()) if release.has(Behaviour::RateLimitPerUser) => Caller::User,
+            _ => Caller::Ip(peer.ip()),
         };
         let verdict = limiter.hit(caller, path, instant);
         let reset = now.timestamp() + i64::try_from(verdict.resets_in.as_secs()).unwrap_or(0);
@@ -146,7 +149,15 @@ fn respond(
                 Reply::error(StatusCode::UNAUTHORIZED, SIGNED_OUT, &rejection.0)
                     .with_header(header::WWW_AUTHENTICATE, &www)
             } else {
-                dispatch(&mut state, route, &parts.method, decoded, now, instant)
+                dispatch(
+                    &mut state,
+                    release,
+                    route,
+                    &parts.method,
+                    decoded,
+                    now,
+                    instant,
+                )
             }
         }
     };
@@ -166,6 +177,7 @@ fn build_info(shared: &Shared, method: &http::Method) -> Reply {
 /// provider found here is the one the handler works on.
 fn dispatch(
     state: &mut State,
+    release: &Release,
     route: &Route<'_>,
     method: &http::Method,
     decoded: Option<Result<String, String>>,
@@ -181,7 +193,7 @@ fn dispatch(
     } = state;
     let Route::Provider { id, .. } = route else {
         return match routing::operation(route, method) {
-            Ok(Operation::GetUserExternalAuths) => handlers::list(providers, links, now),
+            Ok(Operation::GetUserExternalAuths) => handlers::list(providers, links, release, now),
             Ok(_) | Err([]) => route_not_found(),
             Err(allowed) => method_not_allowed(allowed),
         };
@@ -190,8 +202,8 @@ fn dispatch(
         return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
     };
     match routing::operation(route, method) {
-        Ok(Operation::GetExternalAuthById) => handlers::get_by_id(links, provider, now),
-        Ok(Operation::DeleteExternalAuthUserLinkById) => handlers::delete(links, provider),
+        Ok(Operation::GetExternalAuthById) => handlers::get_by_id(links, provider, release, now),
+        Ok(Operation::DeleteExternalAuthUserLinkById) => handlers::delete(links, provider, release),
         Ok(Operation::GetExternalAuthDeviceById) => {
             handlers::device_get(devices, device_settings, provider, instant)
         }

@@ -36,8 +36,12 @@ pub(crate) struct ProviderBody<'a> {
     pub display_icon: &'a str,
     pub allow_refresh: bool,
     pub allow_validate: bool,
-    pub supports_revocation: bool,
-    pub code_challenge_methods_supported: &'a [String],
+    /// `None` in releases without the field (before 2.27.0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supports_revocation: Option<bool>,
+    /// `None` in releases without the field (before 2.30.0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_challenge_methods_supported: Option<&'a [String]>,
 }
 
 /// `codersdk.ExternalAuthLink`.
@@ -61,12 +65,17 @@ pub(crate) struct ExternalAuthBody<'a> {
     pub authenticated: bool,
     pub device: bool,
     pub display_name: &'a str,
-    pub supports_revocation: bool,
+    /// `None` in releases without the field (before 2.27.0); never true where sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supports_revocation: Option<bool>,
     pub user: Option<&'a ProviderUser>,
     pub app_installable: bool,
     pub installations: &'a [AppInstallation],
     pub app_install_url: &'a str,
 }
+
+/// What DELETE answered before 2.27.0: the JSON string `"OK"`.
+pub(crate) const DELETE_OK: &str = "OK";
 
 /// `codersdk.DeleteExternalAuthByIDResponse`.
 #[derive(Serialize)]
