@@ -3,10 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
-
 fn conformance(args: &[&str]) -> std::process::Output {
     common::binary::command()
         .args(args)
@@ -92,27 +88,8 @@ fn list_of_a_directory_that_is_not_there_cannot_run() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_prints_the_url_and_token_and_answers() {
-    let mut child = common::binary::async_command()
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = async || {
-        tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap()
-    };
-    let url = next().await.strip_prefix("CODER_URL=").unwrap().to_owned();
-    let token = next()
-        .await
-        .strip_prefix("CODER_SESSION_TOKEN=")
-        .unwrap()
-        .to_owned();
+    let mut served = common::binary::serve(&["--addr", "127.0.0.1:0"]).await;
+    let (url, token) = (served.url.clone(), served.token.clone());
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let client = coder_external_auth::ClientBuilder::new(&url)
         .session_token(token)
@@ -120,5 +97,5 @@ async fn serve_prints_the_url_and_token_and_answers() {
         .unwrap();
     let list = client.get_user_external_auths().await.unwrap();
     assert!(!list.providers.is_empty());
-    child.kill().await.unwrap();
+    served.child.kill().await.unwrap();
 }

@@ -7,10 +7,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A hang guard, never a measurement.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -32,32 +29,21 @@ async fn node_fetch_runs_the_device_flow_against_serve() {
             "links":[],"device":{"interval":1,"enforce_interval":true}}"#,
     )
     .unwrap();
-    let mut serve = common::binary::async_command()
-        .args(["serve", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
-    let mut env = Vec::new();
-    for _ in 0..3 {
-        let line = tokio::time::timeout(PATIENCE, lines.next_line())
-            .await
-            .expect("serve announced itself")
-            .unwrap()
-            .expect("serve's stdout stayed open");
-        let (name, value) = line.split_once('=').unwrap();
-        env.push((name.to_owned(), value.to_owned()));
-    }
+    let config = config.display().to_string();
+    let mut served = common::binary::serve(&["--config", &config]).await;
+    let env = [
+        ("CODER_URL", served.url.clone()),
+        ("CODER_SESSION_TOKEN", served.token.clone()),
+        (
+            "IMITATION_CONTROL_URL",
+            served.control.clone().expect("control is on"),
+        ),
+    ];
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/device_flow.mjs");
     let run = tokio::process::Command::new("node")
         .arg(&script)
-        .envs(
-            env.iter()
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        )
+        .envs(env)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(PATIENCE, run)
@@ -70,5 +56,5 @@ async fn node_fetch_runs_the_device_flow_against_serve() {
     assert!(output.status.success(), "node failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("204, linked"), "{stdout}");
     assert!(stdout.contains("the list shows the link"), "{stdout}");
-    let _ = serve.kill().await;
+    let _ = served.child.kill().await;
 }

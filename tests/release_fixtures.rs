@@ -18,108 +18,56 @@ use serde_json::Value;
 /// load never decides a result.
 const HARNESS_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// One `conformance check` run and what it left behind.
-struct Checked {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    report: Value,
-    report_text: String,
+/// One `conformance check` run: the harness's, with what these tests ask of it.
+type Checked = common::binary::Run;
+
+/// The case of `operation` labelled `label`.
+fn case<'a>(run: &'a Checked, operation: &str, label: &str) -> &'a Value {
+    run.cases()
+        .iter()
+        .find(|case| case["operation_id"] == operation && case["label"] == label)
+        .unwrap_or_else(|| panic!("no case {operation} {label:?}\n{}", run.stderr))
 }
 
-impl Checked {
-    /// Every case of the JSON report.
-    fn cases(&self) -> &[Value] {
-        self.report["cases"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    }
-
-    /// The case of `operation` labelled `label`.
-    fn case(&self, operation: &str, label: &str) -> &Value {
-        self.cases()
-            .iter()
-            .find(|case| case["operation_id"] == operation && case["label"] == label)
-            .unwrap_or_else(|| panic!("no case {operation} {label:?}\n{}", self.stderr))
-    }
-
-    /// `operation label: check: finding` for every finding of every failed check.
-    fn findings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for case in self.cases() {
-            for check in case["checks"].as_array().into_iter().flatten() {
-                for finding in check["findings"].as_array().into_iter().flatten() {
-                    out.push(format!(
-                        "{} {}: {}: {}",
-                        case["operation_id"].as_str().unwrap_or_default(),
-                        case["label"].as_str().unwrap_or_default(),
-                        check["name"].as_str().unwrap_or_default(),
-                        finding.as_str().unwrap_or_default()
-                    ));
-                }
-            }
-        }
-        out
-    }
-
-    /// `file: outcome` of every snapshot comparison that was not fresh.
-    fn changed_snapshots(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .cases()
-            .iter()
-            .filter_map(|case| {
-                let snapshot = case.get("snapshot")?;
-                (snapshot["outcome"] != "fresh").then(|| {
-                    format!(
-                        "{}: {}",
-                        snapshot["file"].as_str().unwrap_or_default(),
-                        snapshot["outcome"].as_str().unwrap_or_default()
-                    )
-                })
+/// `file: outcome` of every snapshot comparison that was not fresh.
+fn changed_snapshots(run: &Checked) -> Vec<String> {
+    let mut out: Vec<String> = run
+        .cases()
+        .iter()
+        .filter_map(|case| {
+            let snapshot = case.get("snapshot")?;
+            (snapshot["outcome"] != "fresh").then(|| {
+                format!(
+                    "{}: {}",
+                    snapshot["file"].as_str().unwrap_or_default(),
+                    snapshot["outcome"].as_str().unwrap_or_default()
+                )
             })
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `conformance check --url <fixture> --allow-delete github --json <tmp>/r.json`, the token in
 /// `CODER_SESSION_TOKEN` (never on the command line), against the snapshots the binary carries.
 async fn check(fixture: &Fixture) -> Checked {
-    let dir = tempfile::tempdir().unwrap();
-    let json_path = dir.path().join("r.json");
-    let output = common::binary::async_command()
-        .args([
-            "check",
-            "--url",
-            fixture.base_url(),
-            "--allow-delete",
-            "github",
-        ])
-        .arg("--json")
-        .arg(&json_path)
-        .env("CODER_SESSION_TOKEN", SESSION_TOKEN)
-        .env("CI", "true")
-        .env_remove("CODER_URL")
-        .env_remove("INSTA_UPDATE")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(HARNESS_TIMEOUT, output)
-        .await
-        .expect("conformance finished")
-        .unwrap();
-    let report_text = std::fs::read_to_string(&json_path).unwrap_or_default();
-    let checked = Checked {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        report: serde_json::from_str(&report_text).unwrap_or(Value::Null),
-        report_text,
-    };
+    let args = [
+        "check",
+        "--url",
+        fixture.base_url(),
+        "--allow-delete",
+        "github",
+    ];
+    let env = [("CODER_SESSION_TOKEN", SESSION_TOKEN)];
+    let checked = tokio::time::timeout(
+        HARNESS_TIMEOUT,
+        common::binary::run(&args, &env, common::binary::snapshot_copy()),
+    )
+    .await
+    .expect("conformance finished");
+    let report_text = checked.json.to_string();
     assert!(
         !checked.stderr.contains("panicked"),
         "a panic:\n{}",
@@ -128,7 +76,7 @@ async fn check(fixture: &Fixture) -> Checked {
     for (name, text) in [
         ("stdout", &checked.stdout),
         ("stderr", &checked.stderr),
-        ("the JSON report", &checked.report_text),
+        ("the JSON report", &report_text),
     ] {
         assert!(
             !text.contains(SESSION_TOKEN),
@@ -136,7 +84,7 @@ async fn check(fixture: &Fixture) -> Checked {
         );
     }
     assert!(
-        checked.report.is_object(),
+        checked.json.is_object(),
         "no JSON report; stderr:\n{}",
         checked.stderr
     );
@@ -146,11 +94,11 @@ async fn check(fixture: &Fixture) -> Checked {
 /// The run names the release as the deployment reports it, and the contract range it is in.
 fn assert_release_named(run: &Checked, release: &CoderRelease) {
     assert_eq!(
-        run.report["coder_version"], release.build_version,
+        run.json["coder_version"], release.build_version,
         "{}",
         run.stderr
     );
-    assert_eq!(run.report["contract"], release.contract, "{}", run.stderr);
+    assert_eq!(run.json["contract"], release.contract, "{}", run.stderr);
     assert!(
         run.stderr.contains(release.build_version),
         "the human report does not name {}:\n{}",
@@ -169,7 +117,7 @@ async fn conforms(minor: u32, patch: u32) {
         "{} healthy: exit {}; snapshots not fresh: {:?}",
         release.tag(),
         run.code,
-        run.changed_snapshots()
+        changed_snapshots(&run)
     );
     assert_release_named(&run, &release);
     let findings = run.findings();
@@ -210,7 +158,7 @@ async fn conforms(minor: u32, patch: u32) {
             missing_link,
         ),
     ] {
-        let case = run.case(operation, label);
+        let case = case(&run, operation, label);
         assert_eq!(case["status"], status, "{operation} {label}: {case}");
     }
     assert_eq!(
@@ -219,7 +167,7 @@ async fn conforms(minor: u32, patch: u32) {
         "{}: exit {}; snapshots not fresh:\n{}\n\nstderr:\n{}",
         release.tag(),
         run.code,
-        run.changed_snapshots().join("\n"),
+        changed_snapshots(&run).join("\n"),
         run.stderr
     );
 }
@@ -248,7 +196,7 @@ async fn caught(minor: u32, patch: u32, breaches: &[Breach], named: &[Named]) {
     );
     assert_release_named(&run, &release);
     for expected in named {
-        let case = run.case(expected.operation, expected.label);
+        let case = case(&run, expected.operation, expected.label);
         let found = case["checks"]
             .as_array()
             .into_iter()

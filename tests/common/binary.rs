@@ -93,6 +93,48 @@ pub fn async_command() -> tokio::process::Command {
     command
 }
 
+/// A running `conformance serve` and what it announced on stdout.
+pub struct Served {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub token: String,
+    /// `IMITATION_CONTROL_URL`, unless started with `--no-control`.
+    pub control: Option<String>,
+}
+
+/// Starts `conformance serve ARGS` and reads its announcement (`CODER_URL=…`,
+/// `CODER_SESSION_TOKEN=…` and, unless `--no-control`, `IMITATION_CONTROL_URL=…`).
+pub async fn serve(args: &[&str]) -> Served {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = async_command()
+        .arg("serve")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let announced = if args.contains(&"--no-control") { 2 } else { 3 };
+    let mut values = std::collections::HashMap::new();
+    for _ in 0..announced {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("serve announced itself within 60 s")
+            .unwrap()
+            .expect("serve's stdout stayed open");
+        let (name, value) = line.split_once('=').expect("NAME=value");
+        values.insert(name.to_owned(), value.to_owned());
+    }
+    Served {
+        child,
+        url: values.remove("CODER_URL").expect("CODER_URL"),
+        token: values
+            .remove("CODER_SESSION_TOKEN")
+            .expect("CODER_SESSION_TOKEN"),
+        control: values.remove("IMITATION_CONTROL_URL"),
+    }
+}
+
 /// A temporary directory holding a copy of the crate's accepted snapshots.
 pub fn snapshot_copy() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
