@@ -347,6 +347,14 @@ mod tests {
         assert!(!titles.iter().any(|t| t.starts_with("delete")));
     }
 
+    /// Each planned DELETE's label and expected status.
+    fn deletes(input: &PlanInput) -> Vec<(String, u16)> {
+        mutating_plan(input)
+            .iter()
+            .map(|case| (case.label.clone(), case.expect.status))
+            .collect()
+    }
+
     #[test]
     fn before_v2_27_a_missing_link_is_the_inverted_500() {
         let old = Release::resolve(
@@ -357,12 +365,8 @@ mod tests {
         .unwrap();
         let mut input = input(&["github", "gitlab"]);
         input.release = old;
-        let summary: Vec<(String, u16)> = mutating_plan(&input)
-            .iter()
-            .map(|case| (case.label.clone(), case.expect.status))
-            .collect();
         assert_eq!(
-            summary,
+            deletes(&input),
             [
                 ("github".to_owned(), 200),
                 ("github again".to_owned(), 500),
@@ -375,13 +379,8 @@ mod tests {
     #[test]
     fn deletes_only_where_allowed_and_always_twice() {
         assert!(mutating_plan(&input(&[])).is_empty());
-        let cases = mutating_plan(&input(&["github", "gitlab"]));
-        let summary: Vec<(String, u16)> = cases
-            .iter()
-            .map(|case| (case.label.clone(), case.expect.status))
-            .collect();
         assert_eq!(
-            summary,
+            deletes(&input(&["github", "gitlab"])),
             [
                 ("github".to_owned(), 200),
                 ("github again".to_owned(), 404),
