@@ -541,3 +541,80 @@ async fn a_head_over_the_limit_is_the_server_breaking_http() {
     let findings = run.findings().join("\n");
     assert!(findings.contains("message head is too large"), "{findings}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_interval_from_the_server_is_bounded_not_overflowed() {
+    // The device flow against a live target shows the user code on a terminal: `script` lends
+    // the run one.
+    if !std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success())
+    {
+        eprintln!("skipped: util-linux `script` is not installed (the device flow needs a tty)");
+        return;
+    }
+    for interval in [json!(u64::MAX), json!(i64::MAX), json!(9.9e300)] {
+        let device = json!({"device_code": "d".repeat(40), "user_code": "ABCD-EFGH",
+            "verification_uri": "https://github.com/login/device", "expires_in": 899,
+            "interval": interval});
+        let script: Script = Arc::new(move |method, path| {
+            let path = path.split('?').next().unwrap_or_default().to_owned();
+            match (method, path.as_str()) {
+                ("GET", "/api/v2/external-auth") => json_answer(
+                    200,
+                    &json!({"providers": [provider("github", true)], "links": []}),
+                ),
+                ("GET", "/api/v2/external-auth/github") => json_answer(200, &unlinked()),
+                ("GET", "/api/v2/external-auth/github/device") => json_answer(200, &device),
+                ("POST", "/api/v2/external-auth/github/device") => json_answer(
+                    400,
+                    &json!({"message": "Failed to exchange device code.", "detail": "slow_down"}),
+                ),
+                _ => json_answer(404, &not_found()),
+            }
+        });
+        let fixture = Fixture::start(script, Duration::ZERO).await;
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        let command = format!(
+            "{} check --url {} --device-flow --device-flow-deadline 3 --json {}",
+            common::binary::PATH,
+            fixture.base,
+            report.display()
+        );
+        let run = tokio::time::timeout(
+            Duration::from_secs(60),
+            tokio::process::Command::new("script")
+                .args(["-qec", &command, "/dev/null"])
+                .env("CODER_SESSION_TOKEN", TOKEN)
+                .env("CI", "true")
+                .env_remove("GITHUB_ACTIONS")
+                .kill_on_drop(true)
+                .output(),
+        )
+        .await
+        .expect("the run ended")
+        .unwrap();
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(!text.contains("panicked"), "interval {interval}: {text}");
+        let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        // The exchange was never approved: that case could not complete (this fixture breaks
+        // the contract elsewhere too, so the run's status is the breach's).
+        let approved = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|case| case["label"] == "github approved")
+            .unwrap_or_else(|| panic!("interval {interval}: no exchange case: {report:#}"));
+        assert_eq!(approved["verdict"], "incomplete", "{approved:#}");
+        assert!(
+            approved["reason"]
+                .as_str()
+                .unwrap()
+                .contains("not approved"),
+            "{approved:#}"
+        );
+        assert!([COULD_NOT_RUN, CONTRACT_BROKEN].contains(&run.status.code().unwrap()));
+    }
+}
