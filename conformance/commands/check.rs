@@ -271,6 +271,7 @@ fn run_limit(options: &RunOptions) -> Duration {
 fn blame_flag(err: BuildError) -> anyhow::Error {
     let flag = match &err {
         BuildError::InvalidToken => "--token",
+        BuildError::InvalidAgentToken => "--agent-token",
         BuildError::InvalidBaseUrl { .. } | BuildError::TlsDisabled { .. } => "--url",
         BuildError::InvalidCertificate(_) => "--ca-cert",
         BuildError::Http(_) => return err.into(),

@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     /// The control API answers under `/__imitation` (asked for, and on loopback).
     pub http_control: bool,
     pub addr: SocketAddr,
+    /// Turns true when the server stops: held `listen` requests end then.
+    pub stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Shared {
