@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use coder_external_auth::{CoderVersion, SessionToken};
+use coder_external_auth::{AgentToken, CoderVersion, SessionToken};
 
 use crate::diff::DiffArgs;
 
@@ -50,6 +50,28 @@ pub struct CheckArgs {
         value_parser = session_token
     )]
     pub token: Option<SessionToken>,
+
+    /// A workspace agent's token (a UUID, the agent's CODER_AGENT_TOKEN; never echoed):
+    /// enables the agent-route cases on a live target. The agent acts as its workspace owner,
+    /// whose links it reads.
+    #[arg(
+        long,
+        env = "CODER_AGENT_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        value_parser = agent_token
+    )]
+    pub agent_token: Option<AgentToken>,
+
+    /// A template version id (a UUID) whose external-auth providers are checked on a live
+    /// target.
+    #[arg(long, value_name = "ID")]
+    pub template_version: Option<String>,
+
+    /// Also run the agent route's `listen` long poll on a live target, on a provider the agent
+    /// route answered as linked (so it is answered at once; the wait is bounded anyway).
+    #[arg(long)]
+    pub agent_listen: bool,
 
     /// Directory of accepted snapshots [default: the crate's snapshots/].
     #[arg(long, value_name = "DIR")]
@@ -161,4 +183,9 @@ pub enum OpenApiVersion {
 /// is reported without being echoed (clap's own errors quote the value).
 fn session_token(value: &str) -> Result<SessionToken, std::convert::Infallible> {
     Ok(SessionToken::new(value))
+}
+
+/// The agent token, wrapped at the edge like the session token.
+fn agent_token(value: &str) -> Result<AgentToken, std::convert::Infallible> {
+    Ok(AgentToken::new(value))
 }

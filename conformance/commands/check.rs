@@ -92,6 +92,12 @@ async fn run_cases(
         None => Target::imitation().await?,
     };
     secrets.add_session_token(&target.token);
+    if let Some(token) = &args.agent_token {
+        secrets.add_agent_token(token);
+    }
+    if let Some(imitation) = &target.imitation {
+        secrets.add_agent_token(imitation.server.agent_token());
+    }
     let description = target.describe();
 
     let limit = run_limit(&options);
@@ -230,6 +236,9 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         device_flow: args.device_flow,
         device_flow_deadline: Duration::from_secs(args.device_flow_deadline),
         ca_pem,
+        agent_token: args.agent_token.clone(),
+        template_version: args.template_version.clone(),
+        agent_listen: args.agent_listen,
     })
 }
 
@@ -354,6 +363,24 @@ fn note_text(note: &Note) -> String {
              {} are, and only ids Coder accepts)",
             crate::cases::MAX_PROVIDERS_CHECKED
         ),
+        Note::AgentTokenNotGiven => {
+            "workspace agent route checked only with made-up tokens: pass --agent-token (or set \
+             CODER_AGENT_TOKEN) to check its answers"
+                .to_owned()
+        }
+        Note::TemplateVersionNotGiven => {
+            "template version route checked only with made-up ids: pass --template-version ID \
+             to check a version's providers"
+                .to_owned()
+        }
+        Note::AgentListenNotRequested => {
+            "agent route's listen not run: pass --agent-listen to run it".to_owned()
+        }
+        Note::NoLinkedProviderForListen => {
+            "agent route's listen not run: the agent route answered no provider as linked, and \
+             an unlinked listen waits for a link"
+                .to_owned()
+        }
     }
 }
 
