@@ -14,21 +14,23 @@ use coder_external_auth::imitation::{
 };
 
 use crate::cases::{
-    Call, Credentials, PlanInput, agent_token_cases, independent_agent_cases, is_linked,
-    listen_case, removed_provider_case, template_version_case,
+    Call, Case, Credentials, PlanInput, agent_token_cases, is_linked, listen_case,
+    removed_provider_case, template_version_case,
 };
 use crate::observation::Observation;
 use crate::runner::{Note, Runner};
 
-/// The longest the client waits for a `listen` answer. Coder itself never gives up (no server
-/// deadline), and a linked provider is answered at once, so a minute means something is wrong;
-/// the case then reports the time-out instead of holding the run.
+/// The longest the client waits for a `listen` answer by default (`--agent-listen-timeout`
+/// changes it). Coder itself never gives up (no server deadline), and a linked provider is
+/// answered at once, so a minute means something is wrong; the case then reports the time-out
+/// instead of holding the run.
 pub const LISTEN_CLIENT_WAIT: Duration = Duration::from_secs(60);
 
-/// Runs the cases and says what was left out.
-pub async fn run(runner: &Arc<Runner>, input: &PlanInput) -> (Vec<Observation>, Vec<Note>) {
+/// The read-only cases (they run beside the `Git` read-only plan) and what was left out.
+pub fn read_only_cases(runner: &Runner, input: &PlanInput) -> (Vec<Case>, Vec<Note>) {
     let mut notes = Vec::new();
-    let mut cases = independent_agent_cases();
+    // The cases that need neither run beside the list (`cases::independent_cases`).
+    let mut cases = Vec::new();
     if runner.has_agent_token() {
         let providers: Vec<String> = input.providers.iter().map(|p| p.id.clone()).collect();
         cases.extend(agent_token_cases(&providers));
@@ -46,19 +48,24 @@ pub async fn run(runner: &Arc<Runner>, input: &PlanInput) -> (Vec<Observation>, 
     } else {
         notes.push(Note::TemplateVersionNotGiven);
     }
-    let mut observations = runner.clone().execute_concurrently(cases).await;
+    (cases, notes)
+}
 
-    if runner.has_agent_token() {
-        if runner.is_imitation() || runner.options().agent_listen {
-            match linked_provider(&observations) {
-                Some(provider) => observations.push(runner.execute(listen_case(&provider)).await),
-                None => notes.push(Note::NoLinkedProviderForListen),
-            }
-        } else {
-            notes.push(Note::AgentListenNotRequested);
-        }
+/// `listen`, after the read-only cases, on a provider they saw linked; or why not.
+pub async fn listen(
+    runner: &Arc<Runner>,
+    read_only: &[Observation],
+) -> Result<Option<Observation>, Note> {
+    if !runner.has_agent_token() {
+        return Ok(None);
     }
-    (observations, notes)
+    if !runner.is_imitation() && !runner.options().agent_listen {
+        return Err(Note::AgentListenNotRequested);
+    }
+    match linked_provider(read_only) {
+        Some(provider) => Ok(Some(runner.execute(listen_case(&provider)).await)),
+        None => Err(Note::NoLinkedProviderForListen),
+    }
 }
 
 /// A provider the agent route answered in the linked form, by id.

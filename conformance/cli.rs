@@ -73,6 +73,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub agent_listen: bool,
 
+    /// How long `--agent-listen` waits for its answer, in seconds (Coder itself never gives
+    /// up; a linked provider is answered at once).
+    #[arg(long, value_name = "SECS", default_value_t = crate::agent_flow::LISTEN_CLIENT_WAIT.as_secs())]
+    pub agent_listen_timeout: u64,
+
     /// Directory of accepted snapshots [default: the crate's snapshots/].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,

@@ -63,9 +63,11 @@ pub struct RunOptions {
     pub agent_token: Option<AgentToken>,
     /// `--template-version`: a version whose external auth is checked on a live target.
     pub template_version: Option<String>,
-    /// `--agent-listen`: also run `listen` on a live target (bounded by
-    /// [`agent_flow::LISTEN_CLIENT_WAIT`]).
+    /// `--agent-listen`: also run `listen` on a live target.
     pub agent_listen: bool,
+    /// `--agent-listen-timeout`: how long the client waits for a `listen` answer (default
+    /// [`agent_flow::LISTEN_CLIENT_WAIT`]).
+    pub listen_wait: Duration,
 }
 
 /// Why a run could not go ahead.
@@ -175,7 +177,7 @@ impl Runner {
             unknown: other(Some(UNKNOWN_TOKEN))?,
             agent_listen: agent
                 .as_ref()
-                .map(|client| client.with_timeout(agent_flow::LISTEN_CLIENT_WAIT)),
+                .map(|client| client.with_timeout(options.listen_wait)),
             agent,
             unknown_agent: session.with_agent_token(&AgentToken::new(UNKNOWN_AGENT_TOKEN))?,
             session,
@@ -243,11 +245,18 @@ impl Runner {
                 .collect();
         }
 
-        observations.extend(
-            self.clone()
-                .execute_concurrently(read_only_plan(&input))
-                .await,
-        );
+        let (agent_cases, agent_notes) = agent_flow::read_only_cases(&self, &input);
+        notes.extend(agent_notes);
+        let mut read_only = read_only_plan(&input);
+        read_only.extend(agent_cases);
+        let read_only = self.clone().execute_concurrently(read_only).await;
+        match agent_flow::listen(&self, &read_only).await {
+            Ok(listen) => observations.extend(read_only.into_iter().chain(listen)),
+            Err(note) => {
+                notes.push(note);
+                observations.extend(read_only);
+            }
+        }
         let deletes = mutating_plan(&input);
         if deletes.is_empty() && !self.imitation {
             notes.push(Note::DeleteNotAllowed);
@@ -265,9 +274,6 @@ impl Runner {
                 observations.extend(device_flow::run(&self, &provider.id).await);
             }
         }
-        let (agent_observations, agent_notes) = agent_flow::run(&self, &input).await;
-        observations.extend(agent_observations);
-        notes.extend(agent_notes);
 
         if observations
             .iter()
@@ -445,7 +451,7 @@ impl Runner {
         let (client, timeout) = if is_list {
             (&self.clients.list, self.options.list_timeout)
         } else if let (true, Some(client)) = (is_listen, &self.clients.agent_listen) {
-            (client, agent_flow::LISTEN_CLIENT_WAIT)
+            (client, self.options.listen_wait)
         } else {
             (
                 self.clients.for_credentials(case.credentials),

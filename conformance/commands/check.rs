@@ -239,6 +239,7 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         agent_token: args.agent_token.clone(),
         template_version: args.template_version.clone(),
         agent_listen: args.agent_listen,
+        listen_wait: Duration::from_secs(args.agent_listen_timeout),
     })
 }
 
@@ -270,9 +271,15 @@ fn run_limit(options: &RunOptions) -> Duration {
     } else {
         Duration::ZERO
     };
+    let listen = if options.agent_listen {
+        options.listen_wait
+    } else {
+        Duration::ZERO
+    };
     options
         .list_timeout
         .saturating_add(device_flow)
+        .saturating_add(listen)
         .saturating_add(RUN_SLACK)
 }
 

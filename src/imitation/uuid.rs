@@ -45,7 +45,7 @@ const FORMAT: &str = "invalid UUID format";
 
 fn xtob(a: u8, b: u8) -> Option<u8> {
     let hex = |c: u8| char::from(c).to_digit(16);
-    Some(u8::try_from(hex(a)? << 4 | hex(b)?).ok()?)
+    u8::try_from((hex(a)? << 4) | hex(b)?).ok()
 }
 
 fn canonical(b: &[u8; 16]) -> String {
