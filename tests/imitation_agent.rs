@@ -538,3 +538,30 @@ fn debug_output_never_shows_agent_tokens() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_held_listen_outlasts_the_idle_timeout() {
+    // The connection is silent while the request is held: the idle timeout must not cut it.
+    let server = Imitation::builder()
+        .idle_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let agent = agent(&server);
+    let waiting = tokio::spawn({
+        let agent = agent.clone();
+        async move {
+            agent
+                .get_workspace_agent_external_auth(Some("azure-devops"), Some(true), None, None)
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    server.control().link("azure-devops", LinkSeed::new());
+    let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("answered after the link")
+        .unwrap()
+        .expect("the held connection was not closed");
+    assert_eq!(answer.into_inner().type_, "azure-devops");
+}

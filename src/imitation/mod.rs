@@ -1,5 +1,6 @@
 //! An embedded imitation of Coder's external-auth ("Git") API: a real axum HTTP server on
-//! loopback that answers the five operations as coderd does (coder-contract.md), for the
+//! loopback that answers the five `Git` operations as coderd does (coder-contract.md), and the
+//! workspace agent's and a template version's external-auth routes (`agent.rs`), for the
 //! conformance tool's default target and as a test double.
 //!
 //! ```no_run
