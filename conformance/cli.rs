@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use coder_external_auth::{CoderVersion, SessionToken};
+use coder_external_auth::{AgentToken, CoderVersion, SessionToken};
 
 /// Checks that a Coder deployment honours the external-auth API contract.
 ///
@@ -48,6 +48,33 @@ pub struct CheckArgs {
         value_parser = session_token
     )]
     pub token: Option<SessionToken>,
+
+    /// A workspace agent's token (a UUID, the agent's CODER_AGENT_TOKEN; never echoed):
+    /// enables the agent-route cases on a live target. The agent acts as its workspace owner,
+    /// whose links it reads.
+    #[arg(
+        long,
+        env = "CODER_AGENT_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        value_parser = agent_token
+    )]
+    pub agent_token: Option<AgentToken>,
+
+    /// A template version id (a UUID) whose external-auth providers are checked on a live
+    /// target.
+    #[arg(long, value_name = "ID")]
+    pub template_version: Option<String>,
+
+    /// Also run the agent route's `listen` long poll on a live target, on a provider the agent
+    /// route answered as linked (so it is answered at once; the wait is bounded anyway).
+    #[arg(long)]
+    pub agent_listen: bool,
+
+    /// How long `--agent-listen` waits for its answer, in seconds (Coder itself never gives
+    /// up; a linked provider is answered at once).
+    #[arg(long, value_name = "SECS", default_value_t = crate::agent_flow::LISTEN_CLIENT_WAIT.as_secs())]
+    pub agent_listen_timeout: u64,
 
     /// Directory of accepted snapshots [default: the set this binary carries].
     #[arg(long, value_name = "DIR")]
@@ -226,4 +253,9 @@ pub struct DiffArgs {
     /// Budget for fetching a URL, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = crate::diff::DEFAULT_FETCH_TIMEOUT_SECS)]
     pub timeout: f64,
+}
+
+/// The agent token, wrapped at the edge like the session token.
+fn agent_token(value: &str) -> Result<AgentToken, std::convert::Infallible> {
+    Ok(AgentToken::new(value))
 }

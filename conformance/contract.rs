@@ -17,7 +17,8 @@ pub(crate) const SPEC: &str = include_str!("../openapi/coder-external-auth.json"
 
 /// What the spec says about one operation.
 pub struct OperationSpec {
-    /// Documented statuses, each with the schema name of its JSON body (None: no body).
+    /// Documented statuses, each with the schema name of its JSON body (None: no body; `X[]`:
+    /// an array of `X`).
     pub responses: BTreeMap<u16, Option<String>>,
 }
 
@@ -56,14 +57,31 @@ impl Contract {
         let plain_components = rewrite(components, false);
         let strict_components = rewrite(components, true);
         let mut validators = BTreeMap::new();
-        for schema in operations
+        // An array body `X[]` also gets a validator for its element `X` (the body corpus
+        // holds elements).
+        let schemas = operations
             .values()
             .flat_map(|op| op.responses.values().flatten())
-        {
+            .flat_map(|schema| {
+                [
+                    Some(schema.clone()),
+                    schema.strip_suffix("[]").map(str::to_owned),
+                ]
+            })
+            .flatten()
+            .collect::<Vec<_>>();
+        for schema in &schemas {
             if validators.contains_key(schema) {
                 continue;
             }
-            let root = |components: &Value| json!({"$ref": format!("#/components/schemas/{schema}"), "components": components});
+            let root = |components: &Value| match schema.strip_suffix("[]") {
+                Some(item) => {
+                    json!({"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}, "components": components})
+                }
+                None => {
+                    json!({"$ref": format!("#/components/schemas/{schema}"), "components": components})
+                }
+            };
             validators.insert(
                 schema.clone(),
                 SchemaValidators {
@@ -184,11 +202,19 @@ fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<Operation, OperationSpe
                     let status: u16 = status.parse().with_context(|| {
                         format!("{SPEC_FILE}: {operation_id} has non-numeric status {status}")
                     })?;
-                    let schema = response
-                        .pointer("/content/application~1json/schema/$ref")
-                        .and_then(Value::as_str)
-                        .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
-                        .map(str::to_owned);
+                    let name = |reference: Option<&Value>| {
+                        reference
+                            .and_then(Value::as_str)
+                            .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+                            .map(str::to_owned)
+                    };
+                    let body = response.pointer("/content/application~1json/schema");
+                    // A reference, or an array of one (named `X[]`).
+                    let schema = name(body.and_then(|b| b.get("$ref"))).or_else(|| {
+                        body.filter(|b| b.get("type").and_then(Value::as_str) == Some("array"))
+                            .and_then(|b| name(b.pointer("/items/$ref")))
+                            .map(|item| format!("{item}[]"))
+                    });
                     Ok((status, schema))
                 })
                 .collect::<anyhow::Result<_>>()?;
@@ -257,9 +283,12 @@ mod tests {
             [
                 "delete-external-auth-user-link-by-id",
                 "get-external-auth-by-id",
+                "get-external-auth-by-template-version",
                 "get-external-auth-device-by-id",
                 "get-user-external-auths",
+                "get-workspace-agent-external-auth",
                 "post-external-auth-device-by-id",
+                "removed-get-workspace-agent-git-auth",
             ]
         );
         let post = contract

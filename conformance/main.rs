@@ -1,6 +1,7 @@
 //! `conformance`: checks a Coder deployment (or the embedded imitation) against the curated
 //! external-auth contract. Thin: parse, run, map to an exit code.
 
+mod agent_flow;
 mod cases;
 mod checks;
 mod cli;

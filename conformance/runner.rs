@@ -10,15 +10,17 @@ use std::time::{Duration, Instant};
 use coder_external_auth::capture::Capture;
 use coder_external_auth::types::{ExternalAuthDeviceExchange, Response};
 use coder_external_auth::{
-    BuildError, Client, ClientBuilder, CoderVersion, Error, Operation, ResponseValue, SessionToken,
+    AgentToken, BuildError, Client, ClientBuilder, CoderVersion, Error, Operation, ResponseValue,
+    SessionToken,
 };
 use progenitor_client::ClientInfo;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::agent_flow;
 use crate::cases::{
-    Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_TOKEN,
-    independent_cases, list_case, mutating_plan, read_only_plan,
+    AgentQuery, Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_AGENT_TOKEN,
+    UNKNOWN_TOKEN, independent_cases, list_case, mutating_plan, read_only_plan,
 };
 use crate::device_flow;
 use crate::observation::{Decode, Observation, Received, Unanswered};
@@ -57,6 +59,15 @@ pub struct RunOptions {
     pub device_flow: bool,
     pub device_flow_deadline: Duration,
     pub ca_pem: Option<Vec<u8>>,
+    /// `--agent-token`: enables the agent-route cases on a live target.
+    pub agent_token: Option<AgentToken>,
+    /// `--template-version`: a version whose external auth is checked on a live target.
+    pub template_version: Option<String>,
+    /// `--agent-listen`: also run `listen` on a live target.
+    pub agent_listen: bool,
+    /// `--agent-listen-timeout`: how long the client waits for a `listen` answer (default
+    /// [`agent_flow::LISTEN_CLIENT_WAIT`]).
+    pub listen_wait: Duration,
 }
 
 /// Why a run could not go ahead.
@@ -84,6 +95,14 @@ pub enum Note {
     NoDeviceProvider,
     /// The list named more providers (or ids that cannot be requested) than were checked.
     ProvidersNotChecked { listed: usize, checked: usize },
+    /// No agent token: the agent route was checked only with made-up credentials.
+    AgentTokenNotGiven,
+    /// No template version id: only made-up ids were checked.
+    TemplateVersionNotGiven,
+    /// `listen` was not asked for on a live target.
+    AgentListenNotRequested,
+    /// `listen` was asked for, but the agent route answered no provider as linked.
+    NoLinkedProviderForListen,
 }
 
 /// Everything a run produced, in the order the cases ran.
@@ -101,6 +120,11 @@ struct Clients {
     missing: Client,
     malformed: Client,
     unknown: Client,
+    /// The agent token's client, when the run has one.
+    agent: Option<Client>,
+    /// The agent client with the `listen` budget.
+    agent_listen: Option<Client>,
+    unknown_agent: Client,
 }
 
 impl Clients {
@@ -110,6 +134,9 @@ impl Clients {
             Credentials::Missing => &self.missing,
             Credentials::Malformed => &self.malformed,
             Credentials::Unknown => &self.unknown,
+            // Agent cases are planned only when there is an agent token.
+            Credentials::Agent => self.agent.as_ref().unwrap_or(&self.missing),
+            Credentials::UnknownAgent => &self.unknown_agent,
         }
     }
 }
@@ -133,11 +160,26 @@ impl Runner {
         let session = builder.build()?;
         let other =
             |token: Option<&str>| session.with_session_token(token.map(SessionToken::new).as_ref());
+        let agent_token = options.agent_token.clone().or_else(|| {
+            target
+                .imitation
+                .as_ref()
+                .map(|imitation| imitation.server.agent_token().clone())
+        });
+        let agent = agent_token
+            .as_ref()
+            .map(|token| session.with_agent_token(token))
+            .transpose()?;
         let clients = Clients {
             list: session.with_timeout(options.list_timeout),
             missing: other(None)?,
             malformed: other(Some(MALFORMED_TOKEN))?,
             unknown: other(Some(UNKNOWN_TOKEN))?,
+            agent_listen: agent
+                .as_ref()
+                .map(|client| client.with_timeout(options.listen_wait)),
+            agent,
+            unknown_agent: session.with_agent_token(&AgentToken::new(UNKNOWN_AGENT_TOKEN))?,
             session,
         };
         Ok(Self {
@@ -155,6 +197,11 @@ impl Runner {
 
     pub fn options(&self) -> &RunOptions {
         &self.options
+    }
+
+    /// Whether the run has an agent token (given, or the imitation's).
+    pub fn has_agent_token(&self) -> bool {
+        self.clients.agent.is_some()
     }
 
     /// Runs every case. Fails only when the target cannot be used at all.
@@ -199,11 +246,18 @@ impl Runner {
                 .collect();
         }
 
-        observations.extend(
-            self.clone()
-                .execute_concurrently(read_only_plan(&input))
-                .await,
-        );
+        let (agent_cases, agent_notes) = agent_flow::read_only_cases(&self, &input);
+        notes.extend(agent_notes);
+        let mut read_only = read_only_plan(&input);
+        read_only.extend(agent_cases);
+        let read_only = self.clone().execute_concurrently(read_only).await;
+        match agent_flow::listen(&self, &read_only).await {
+            Ok(listen) => observations.extend(read_only.into_iter().chain(listen)),
+            Err(note) => {
+                notes.push(note);
+                observations.extend(read_only);
+            }
+        }
         let deletes = mutating_plan(&input);
         if deletes.is_empty() && !self.imitation {
             notes.push(Note::DeleteNotAllowed);
@@ -391,8 +445,11 @@ impl Runner {
         let started = Instant::now();
         let capture = Capture::recording(BODY_LIMIT).with_body_timeout(self.options.timeout);
         let is_list = matches!(case.call, Call::List) && case.credentials == Credentials::Session;
+        let is_listen = matches!(&case.call, Call::Agent { query, .. } if query.listen);
         let (client, timeout) = if is_list {
             (&self.clients.list, self.options.list_timeout)
+        } else if let (true, Some(client)) = (is_listen, &self.clients.agent_listen) {
+            (client, self.options.listen_wait)
         } else {
             (
                 self.clients.for_credentials(case.credentials),
@@ -427,6 +484,12 @@ impl Runner {
                 }
             }
         }
+        if matches!(case.call, Call::Agent { .. })
+            && let Some(body) = response.as_ref().and_then(Received::json)
+        {
+            // The owner's token, in up to four places, before anything is reported.
+            self.secrets.add_agent_answer(body);
+        }
         Observation {
             case,
             response,
@@ -455,7 +518,11 @@ fn retry_wait(observation: &Observation, attempt: u32) -> Option<(String, Durati
     let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempt - 1).min(16));
     let idempotent = matches!(
         observation.case.call,
-        Call::List | Call::GetById { .. } | Call::GetDevice { .. }
+        Call::List
+            | Call::GetById { .. }
+            | Call::GetDevice { .. }
+            | Call::Agent { .. }
+            | Call::TemplateVersion { .. }
     );
     match &observation.response {
         Some(response) if response.status() == 429 => {
@@ -542,6 +609,31 @@ async fn send(client: &Client, call: &Call) -> Result<Decode, Unanswered> {
                 .map_err(|err| transport(&err))?;
             // Decoded from the captured bytes by the caller.
             Ok(Decode::NotReached)
+        }
+        Call::Agent { legacy, query } => {
+            let AgentQuery {
+                id,
+                matching,
+                listen,
+            } = query;
+            let listen = listen.then_some(true);
+            let (id, matching) = (id.as_deref(), matching.as_deref());
+            if *legacy {
+                through_client(
+                    client
+                        .removed_get_workspace_agent_git_auth(id, listen, matching, None)
+                        .await,
+                )
+            } else {
+                through_client(
+                    client
+                        .get_workspace_agent_external_auth(id, listen, matching, None)
+                        .await,
+                )
+            }
+        }
+        Call::TemplateVersion { id } => {
+            through_client(client.get_external_auth_by_template_version(id).await)
         }
     }
 }

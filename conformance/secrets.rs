@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use coder_external_auth::SessionToken;
+use coder_external_auth::{AgentToken, SessionToken};
 use serde_json::Value;
 
 /// What a masked secret becomes.
@@ -66,6 +66,40 @@ impl Secrets {
             && secret.len() >= MIN_SECRET_PART
         {
             self.add(secret);
+        }
+    }
+
+    /// Remembers a workspace agent token (a UUID, no `<id>-<secret>` structure).
+    pub fn add_agent_token(&self, token: &AgentToken) {
+        self.add(token.expose());
+    }
+
+    /// Remembers the secrets of an agent-route answer (`agentsdk.ExternalAuthResponse`): the
+    /// access token, the password, every value inside `token_extra`, and the username unless
+    /// it is one of git's fixed names (`oauth2`, `x-token-auth`), since for most provider types
+    /// it is the token itself.
+    pub fn add_agent_answer(&self, body: &Value) {
+        for key in ["access_token", "password"] {
+            if let Some(value) = body.get(key) {
+                self.add_json(value);
+            }
+        }
+        if let Some(username) = body.get("username")
+            && !matches!(username.as_str(), Some("oauth2" | "x-token-auth"))
+        {
+            self.add_json(username);
+        }
+        if let Some(extra) = body.get("token_extra") {
+            self.add_leaves(extra);
+        }
+    }
+
+    /// Every scalar inside `value`, at any depth.
+    fn add_leaves(&self, value: &Value) {
+        match value {
+            Value::Object(map) => map.values().for_each(|v| self.add_leaves(v)),
+            Value::Array(items) => items.iter().for_each(|v| self.add_leaves(v)),
+            other => self.add_json(other),
         }
     }
 

@@ -10,7 +10,7 @@ use thiserror::Error as ThisError;
 
 use crate::capture::Capture;
 use crate::operation::Operation;
-use crate::token::SessionToken;
+use crate::token::{AgentToken, SessionToken};
 
 #[allow(dead_code, unused_imports, clippy::all)]
 mod generated {
@@ -62,11 +62,23 @@ impl ClientState {
     }
 }
 
-/// The token as a header value that `Debug` never shows. The one place a token is exposed.
+/// The token as a header value that `Debug` never shows. The one place a session token is
+/// exposed.
 fn header_value(token: &SessionToken) -> Result<HeaderValue, BuildError> {
-    let mut value = HeaderValue::from_str(token.expose()).map_err(|_| BuildError::InvalidToken)?;
+    sensitive(token.expose()).ok_or(BuildError::InvalidToken)
+}
+
+/// An agent token as a header value: the one place an agent token is exposed. Coder reads it
+/// from the same header as a session token (`Coder-Session-Token`, as its agent SDK sends it;
+/// coderd/httpmw/workspaceagent.go L78).
+fn agent_header_value(token: &AgentToken) -> Result<HeaderValue, BuildError> {
+    sensitive(token.expose()).ok_or(BuildError::InvalidAgentToken)
+}
+
+fn sensitive(secret: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(secret).ok()?;
     value.set_sensitive(true);
-    Ok(value)
+    Some(value)
 }
 
 impl ClientHooks<ClientState> for Client {
@@ -105,6 +117,9 @@ pub enum BuildError {
     /// The session token holds bytes that cannot go in an HTTP header.
     #[error("the session token contains characters not allowed in an HTTP header")]
     InvalidToken,
+    /// The agent token holds bytes that cannot go in an HTTP header.
+    #[error("the agent token contains characters not allowed in an HTTP header")]
+    InvalidAgentToken,
     /// A CA certificate could not be read.
     #[error("invalid CA certificate: {0}")]
     InvalidCertificate(String),
@@ -221,6 +236,18 @@ impl Client {
     pub fn with_session_token(&self, token: Option<&SessionToken>) -> Result<Client, BuildError> {
         Ok(self.with_state(ClientState {
             token: token.map(header_value).transpose()?,
+            ..self.inner.clone()
+        }))
+    }
+
+    /// The same client and connection pool, sending a workspace agent token instead of the
+    /// session token: what `get_workspace_agent_external_auth` and
+    /// `removed_get_workspace_agent_git_auth` need (a session token there is 401
+    /// `Workspace agent token invalid.`). The token goes in the same `Coder-Session-Token`
+    /// header, marked sensitive.
+    pub fn with_agent_token(&self, token: &AgentToken) -> Result<Client, BuildError> {
+        Ok(self.with_state(ClientState {
+            token: Some(agent_header_value(token)?),
             ..self.inner.clone()
         }))
     }

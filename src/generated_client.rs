@@ -215,6 +215,33 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    ///The 200 body of the agent route, `agentsdk.ExternalAuthResponse` (codersdk/agentsdk/agentsdk.go L722-732; no omitempty). Unlinked form: every string `""` except `url`, and `token_extra` null. Linked form: `url` `""`. `access_token`, `password`, `username` (for most types) and `token_extra` carry secrets.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ExternalAuthResponse {
+        ///The owner's OAuth access token; `""` in the unlinked form.
+        pub access_token: ::std::string::String,
+        ///The token for `gitlab`, `bitbucket-cloud` and `bitbucket-server`; `""` for every other type and in the unlinked form (L2378-2398).
+        pub password: ::std::string::String,
+        ///Null unless the provider had `extra_token_keys` when the link was stored (Slack's default is `["authed_user"]`). Then it has every configured key, each holding the provider's value or null (coderd/externalauth/externalauth.go L160-176, coderd/workspaceagents.go L2402-2405).
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub token_extra: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The provider's configured type string, exactly as configured (legacy `bitbucket` reads `bitbucket-cloud`); `""` in the unlinked form (L2399-2400).
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        ///Unlinked form: the absolute URL `<access URL>/external-auth/<id>` of the web page where the owner links the provider (`AccessURL.Parse`, so a path in the access URL is replaced). Linked form: `""` (coderd/workspaceagents.go L2092-2135).
+        pub url: ::std::string::String,
+        ///For git's credential prompt (L2378-2398): `oauth2` for type `gitlab`, `x-token-auth` for `bitbucket-cloud`/`bitbucket-server`, **the token itself** for every other type (compared case-sensitively). Filled on both routes despite upstream's "only /gitauth" note. `""` in the unlinked form.
+        pub username: ::std::string::String,
+    }
     ///The provider's user (codersdk/externalauth.go L114-120). Missing values are zero values, never null.
     #[derive(
         ::serde::Deserialize,
@@ -263,6 +290,31 @@ pub mod types {
         ///Omitted when empty; never set by these operations.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub validations: ::std::vec::Vec<ValidationError>,
+    }
+    ///A provider referenced by a template version, with the caller's status (codersdk/templateversions.go L41-49).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TemplateVersionExternalAuth {
+        ///Absolute `<access URL>/external-auth/<id>` (coderd/templateversions.go L381-393).
+        pub authenticate_url: ::std::string::String,
+        ///True only if the caller has a link and refreshing and validating it succeeded (L399-423).
+        pub authenticated: bool,
+        ///A path or URL; `/emojis/1f511.png` when neither configured nor defaulted by type.
+        pub display_icon: ::std::string::String,
+        pub display_name: ::std::string::String,
+        pub id: ::std::string::String,
+        ///Omitted when false (`omitempty`); true when the template marks the provider optional.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub optional: ::std::option::Option<bool>,
+        ///The configured type string, e.g. `github`.
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
     }
     ///A form-field error (codersdk/client.go L601-604).
     #[derive(
@@ -313,7 +365,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Coder external-auth (Git) API
 
-Hand-curated description of the five operations Coder documents under the `Git` tag, telling what the real server does, for every supported release from v2.25.0 to v2.35.1 (read at coder/coder f96338110b61 and verified at each release tag). Fields and bodies that only some releases send carry `x-coder-since` (the first release that sends it) or `x-coder-until` (the first release that no longer does); as written here the document accepts every supported release, and `conformance spec --coder-version X` prints the contract of release X, where every such field is required or absent. Every deliberate divergence from Coder's published Swagger is listed, with its evidence, in openapi/README.md. `license` is the described server's; this document itself is MIT OR Apache-2.0, like the crate.
+Hand-curated description of the five operations Coder documents under the `Git` tag, and of the three external-auth routes workspaces and templates call (the workspace agent's token lookup, its deprecated `/gitauth` alias, and a template version's providers), telling what the real server does, for every supported release from v2.25.0 to v2.35.1 (read at coder/coder f96338110b61 and verified at each release tag). Fields and bodies that only some releases send carry `x-coder-since` (the first release that sends it) or `x-coder-until` (the first release that no longer does); as written here the document accepts every supported release, and `conformance spec --coder-version X` prints the contract of release X, where every such field is required or absent. Every deliberate divergence from Coder's published Swagger is listed, with its evidence, in openapi/README.md. `license` is the described server's; this document itself is MIT OR Apache-2.0, like the crate.
 
 Version: 2.35.1*/
 pub struct Client {
@@ -657,6 +709,212 @@ Arguments:
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get workspace agent external auth
+
+Called from inside a workspace with the workspace agent's token: returns the workspace owner's token for one provider, chosen by `id` or by matching `match` (legacy name `url`) against each provider's `regex`. The server refreshes and validates the owner's link over the network on every call (up to ~10 s of retries on transient refresh failures, coderd/externalauth/externalauth.go L42-54). The 200 has two forms: **unlinked** (no link, or the token is invalid and cannot be refreshed): every string `""` except `url`, which is the absolute `<access URL>/external-auth/<id>` page where the owner links, and `token_extra` null; **linked**: the token filled in and `url` `""` (coderd/workspaceagents.go L2091-2146). With `listen` the server answers a linked caller at once; otherwise it holds the request, checking every second, until a new valid token appears, and then answers the linked form. Errors of the first attempt are then swallowed, the loop never refreshes an expired token, validation errors are only logged, and nothing is written if the client goes away (L2082-2089, L2149-2230). There is no server-side time limit. Also reads the optional, never-rejected query parameters `git_branch`, `git_remote_origin` and `chat_id` (since v2.32.0, L1960-1968), which are not described here. Coder's `coder external-auth access-token` and git askpass helper call this route (cli/externalauth.go L76-108, cli/gitaskpass.go L77-123).
+
+Sends a `GET` request to `/api/v2/workspaceagents/me/external-auth`
+
+Arguments:
+- `id`: Provider id, matched exactly and case-sensitively. Give exactly one of `id` and `match`/`url` (coderd/workspaceagents.go L1975-1998).
+- `listen`: Presence-only: the server tests only whether the parameter exists, so `listen=false` **also** long-polls; omit it not to wait (coderd/workspaceagents.go L1991). When present and the caller is not linked, the request is held (1 s polling, no server deadline) until a new valid token exists.
+- `match_`: A string (Coder's git helper sends the remote's `scheme://host`) matched against each configured provider's `regex`; the **last** matching provider in configuration order wins, and providers without a regex never match. Give exactly one of `match` (or its legacy name `url`) and `id`; an empty value counts as absent (coderd/workspaceagents.go L1969-2007). Default regexes: github `^(https?://)?github\.com(/.*)?$`, gitlab (cloud) `^(https?://)?gitlab\.com(/.*)?$`, bitbucket-cloud `^(https?://)?bitbucket\.org(/.*)?$`, azure-devops and azure-devops-entra `^(https?://)?dev\.azure\.com(/.*)?$`; self-hosted gitlab, bitbucket-server and gitea use their `auth_url` host; jfrog, slack and custom types have none (coderd/externalauth/externalauth.go L947-1312).
+- `url`: Legacy name of `match`, read only when `match` is empty (coderd/workspaceagents.go L1970-1974). Not in upstream's Swagger.
+*/
+    pub async fn get_workspace_agent_external_auth<'a>(
+        &'a self,
+        id: Option<&'a str>,
+        listen: Option<bool>,
+        match_: Option<&'a str>,
+        url: Option<&'a str>,
+    ) -> Result<ResponseValue<types::ExternalAuthResponse>, Error<types::Response>> {
+        let _url = format!("{}/api/v2/workspaceagents/me/external-auth", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(_url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("id", &id))
+            .query(&progenitor_client::QueryParam::new("listen", &listen))
+            .query(&progenitor_client::QueryParam::new("match", &match_))
+            .query(&progenitor_client::QueryParam::new("url", &url))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_workspace_agent_external_auth",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Removed: Get workspace agent git auth
+
+Deprecated alias kept for legacy agents: routed to the same handler as `/api/v2/workspaceagents/me/external-auth` and byte-identical to it, `username`/`password` included (coderd/coderd.go L1799-1801, coderd/deprecated.go L59-61). Upstream's summary says "Removed", but the route is still served. Called from inside a workspace with the workspace agent's token: returns the workspace owner's token for one provider, chosen by `id` or by matching `match` (legacy name `url`) against each provider's `regex`. The server refreshes and validates the owner's link over the network on every call (up to ~10 s of retries on transient refresh failures, coderd/externalauth/externalauth.go L42-54). The 200 has two forms: **unlinked** (no link, or the token is invalid and cannot be refreshed): every string `""` except `url`, which is the absolute `<access URL>/external-auth/<id>` page where the owner links, and `token_extra` null; **linked**: the token filled in and `url` `""` (coderd/workspaceagents.go L2091-2146). With `listen` the server answers a linked caller at once; otherwise it holds the request, checking every second, until a new valid token appears, and then answers the linked form. Errors of the first attempt are then swallowed, the loop never refreshes an expired token, validation errors are only logged, and nothing is written if the client goes away (L2082-2089, L2149-2230). There is no server-side time limit. Also reads the optional, never-rejected query parameters `git_branch`, `git_remote_origin` and `chat_id` (since v2.32.0, L1960-1968), which are not described here. Coder's `coder external-auth access-token` and git askpass helper call this route (cli/externalauth.go L76-108, cli/gitaskpass.go L77-123).
+
+Sends a `GET` request to `/api/v2/workspaceagents/me/gitauth`
+
+Arguments:
+- `id`: Provider id, matched exactly and case-sensitively. Give exactly one of `id` and `match`/`url` (coderd/workspaceagents.go L1975-1998).
+- `listen`: Presence-only: the server tests only whether the parameter exists, so `listen=false` **also** long-polls; omit it not to wait (coderd/workspaceagents.go L1991). When present and the caller is not linked, the request is held (1 s polling, no server deadline) until a new valid token exists.
+- `match_`: A string (Coder's git helper sends the remote's `scheme://host`) matched against each configured provider's `regex`; the **last** matching provider in configuration order wins, and providers without a regex never match. Give exactly one of `match` (or its legacy name `url`) and `id`; an empty value counts as absent (coderd/workspaceagents.go L1969-2007). Default regexes: github `^(https?://)?github\.com(/.*)?$`, gitlab (cloud) `^(https?://)?gitlab\.com(/.*)?$`, bitbucket-cloud `^(https?://)?bitbucket\.org(/.*)?$`, azure-devops and azure-devops-entra `^(https?://)?dev\.azure\.com(/.*)?$`; self-hosted gitlab, bitbucket-server and gitea use their `auth_url` host; jfrog, slack and custom types have none (coderd/externalauth/externalauth.go L947-1312).
+- `url`: Legacy name of `match`, read only when `match` is empty (coderd/workspaceagents.go L1970-1974). Not in upstream's Swagger.
+*/
+    pub async fn removed_get_workspace_agent_git_auth<'a>(
+        &'a self,
+        id: Option<&'a str>,
+        listen: Option<bool>,
+        match_: Option<&'a str>,
+        url: Option<&'a str>,
+    ) -> Result<ResponseValue<types::ExternalAuthResponse>, Error<types::Response>> {
+        let _url = format!("{}/api/v2/workspaceagents/me/gitauth", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(_url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("id", &id))
+            .query(&progenitor_client::QueryParam::new("listen", &listen))
+            .query(&progenitor_client::QueryParam::new("match", &match_))
+            .query(&progenitor_client::QueryParam::new("url", &url))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "removed_get_workspace_agent_git_auth",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get external auth by template version
+
+The providers a template version references, in the version's order, each with whether the caller has a usable token. For every linked provider the server refreshes (persisting a refreshed token) and validates the token over the network. `authenticated` is true only when that succeeded, and a refresh or validation failure other than a rejected token fails the whole request with 500 (coderd/templateversions.go L334-428). No RBAC 403 in this handler; an unreadable version is 404.
+
+Sends a `GET` request to `/api/v2/templateversions/{templateversion}/external-auth`
+
+Arguments:
+- `templateversion`: Template version id, a UUID. Accepted forms are those of google/uuid v1.6.0 `Parse`: 36 characters, `urn:uuid:` + 36, 38 characters with the braces unchecked, 32 hex digits. Anything else is 400 (coderd/httpmw/httpmw.go L26-33). Stated here rather than as `format: uuid`, so the generated client takes a plain string and a check can provoke the 400.
+*/
+    pub async fn get_external_auth_by_template_version<'a>(
+        &'a self,
+        templateversion: &'a str,
+    ) -> Result<
+        ResponseValue<::std::vec::Vec<types::TemplateVersionExternalAuth>>,
+        Error<types::Response>,
+    > {
+        let url = format!(
+            "{}/api/v2/templateversions/{}/external-auth", self.baseurl, encode_path(&
+            templateversion.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_external_auth_by_template_version",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
             400u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

@@ -31,7 +31,7 @@ pub use client::{
 };
 pub use operation::Operation;
 pub use release::{CoderVersion, VersionError};
-pub use token::SessionToken;
+pub use token::{AgentToken, SessionToken};
 
 // The README's Rust examples are compiled and run as doctests.
 #[cfg(all(doctest, feature = "imitation"))]

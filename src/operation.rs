@@ -9,19 +9,25 @@ use std::fmt;
 pub enum Operation {
     DeleteExternalAuthUserLinkById,
     GetExternalAuthById,
+    GetExternalAuthByTemplateVersion,
     GetExternalAuthDeviceById,
     GetUserExternalAuths,
+    GetWorkspaceAgentExternalAuth,
     PostExternalAuthDeviceById,
+    RemovedGetWorkspaceAgentGitAuth,
 }
 
 impl Operation {
     /// Every operation, sorted by `operationId`.
-    pub const ALL: [Operation; 5] = [
+    pub const ALL: [Operation; 8] = [
         Operation::DeleteExternalAuthUserLinkById,
         Operation::GetExternalAuthById,
+        Operation::GetExternalAuthByTemplateVersion,
         Operation::GetExternalAuthDeviceById,
         Operation::GetUserExternalAuths,
+        Operation::GetWorkspaceAgentExternalAuth,
         Operation::PostExternalAuthDeviceById,
+        Operation::RemovedGetWorkspaceAgentGitAuth,
     ];
 
     /// The spec's `operationId` (kebab case).
@@ -29,9 +35,12 @@ impl Operation {
         match self {
             Self::DeleteExternalAuthUserLinkById => "delete-external-auth-user-link-by-id",
             Self::GetExternalAuthById => "get-external-auth-by-id",
+            Self::GetExternalAuthByTemplateVersion => "get-external-auth-by-template-version",
             Self::GetExternalAuthDeviceById => "get-external-auth-device-by-id",
             Self::GetUserExternalAuths => "get-user-external-auths",
+            Self::GetWorkspaceAgentExternalAuth => "get-workspace-agent-external-auth",
             Self::PostExternalAuthDeviceById => "post-external-auth-device-by-id",
+            Self::RemovedGetWorkspaceAgentGitAuth => "removed-get-workspace-agent-git-auth",
         }
     }
 
@@ -40,9 +49,12 @@ impl Operation {
         match self {
             Self::DeleteExternalAuthUserLinkById => "delete_external_auth_user_link_by_id",
             Self::GetExternalAuthById => "get_external_auth_by_id",
+            Self::GetExternalAuthByTemplateVersion => "get_external_auth_by_template_version",
             Self::GetExternalAuthDeviceById => "get_external_auth_device_by_id",
             Self::GetUserExternalAuths => "get_user_external_auths",
+            Self::GetWorkspaceAgentExternalAuth => "get_workspace_agent_external_auth",
             Self::PostExternalAuthDeviceById => "post_external_auth_device_by_id",
+            Self::RemovedGetWorkspaceAgentGitAuth => "removed_get_workspace_agent_git_auth",
         }
     }
 

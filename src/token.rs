@@ -44,3 +44,68 @@ impl fmt::Display for SessionToken {
         f.write_str("***")
     }
 }
+
+/// A workspace agent token: the UUID Coder issues to an agent at build time (its
+/// `CODER_AGENT_TOKEN`). It acts as the workspace owner on the agent routes, so it is as
+/// secret as a session token.
+///
+/// `Debug` and `Display` print `AgentToken(***)` and `***`. Read it with [`AgentToken::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct AgentToken(String);
+
+impl AgentToken {
+    /// Wraps a token. Coder refuses anything that is not a UUID with 401 `Workspace agent token
+    /// invalid.`; that is the server's verdict to observe, so no check is made here.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AgentToken {
+    fn from(token: String) -> Self {
+        Self(token)
+    }
+}
+
+impl From<&str> for AgentToken {
+    fn from(token: &str) -> Self {
+        Self(token.to_owned())
+    }
+}
+
+impl fmt::Debug for AgentToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AgentToken(***)")
+    }
+}
+
+impl fmt::Display for AgentToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_format_their_secret() {
+        let secret = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+        let agent = AgentToken::new(secret);
+        assert_eq!(format!("{agent}"), "***");
+        assert_eq!(format!("{agent:?}"), "AgentToken(***)");
+        assert_eq!(
+            format!("{:#?}", Some(&agent)),
+            "Some(\n    AgentToken(***),\n)"
+        );
+        assert_eq!(agent.expose(), secret);
+        let session = SessionToken::new("abcdefghij-0123456789abcdefghijkl");
+        assert!(!format!("{session:?} {session}").contains("abcdefghij"));
+    }
+}

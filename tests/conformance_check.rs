@@ -312,3 +312,66 @@ async fn under_ci_a_changed_shape_writes_nothing() {
         .join("get-external-auth-by-id@unknown-provider.snap");
     assert_eq!(std::fs::read_to_string(accepted).unwrap(), edited);
 }
+
+/// The agent route against an imitation as a live target: `--agent-token` from the
+/// environment, `--template-version` and `--agent-listen`; every agent and template-version
+/// case runs, and neither the agent token nor any access token the route handed out (they are
+/// also the usernames) reaches an output.
+#[tokio::test(flavor = "multi_thread")]
+async fn agent_cases_run_with_the_flags_and_leak_no_token() {
+    let server = Imitation::start().await.unwrap();
+    // What the route hands out, read before the run with the same agent token.
+    let agent = coder_external_auth::ClientBuilder::new(server.base_url())
+        .build()
+        .unwrap()
+        .with_agent_token(server.agent_token())
+        .unwrap();
+    let mut access_tokens = Vec::new();
+    for id in ["github", "gitlab"] {
+        let answer = agent
+            .get_workspace_agent_external_auth(Some(id), None, None, None)
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!answer.access_token.is_empty());
+        access_tokens.push(answer.access_token);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("snapshots")).unwrap();
+    let version = coder_external_auth::imitation::TEMPLATE_VERSION_WITH_PROVIDERS;
+    let mut args = vec!["check", "--url", server.base_url()];
+    args.extend(["--template-version", version, "--agent-listen", "--accept"]);
+    let session = server.session_token().expose().to_owned();
+    let agent_token = server.agent_token().expose().to_owned();
+    let run = run(
+        &args,
+        &[
+            ("CODER_SESSION_TOKEN", &session),
+            ("CODER_AGENT_TOKEN", &agent_token),
+        ],
+        dir,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for wanted in [
+        "get-workspace-agent-external-auth github [linked]",
+        "get-workspace-agent-external-auth azure-devops [unlinked]",
+        "get-workspace-agent-external-auth github listen [listen-linked]",
+        "removed-get-workspace-agent-git-auth github [linked]",
+        "[providers]",
+        "get-external-auth-by-template-version not a uuid [not-a-uuid]",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "{wanted} missing:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("--agent-token"), "{}", run.stderr);
+    let all = run.all_output();
+    assert!(!all.contains(&agent_token), "the agent token leaked");
+    for token in access_tokens {
+        assert!(!all.contains(&token), "an access token leaked");
+    }
+    server.shutdown().await;
+}

@@ -82,6 +82,11 @@ fn openapi_3_1_is_the_same_contract_in_3_1_terms() {
     file["openapi"] = "3.1.0".into();
     file["components"]["schemas"]["ExternalAuth"]["properties"]["user"]["anyOf"][1] =
         serde_json::json!({"type": "null"});
+    // An inline nullable field: `type: X, nullable: true` becomes a type array.
+    let extra =
+        &mut file["components"]["schemas"]["ExternalAuthResponse"]["properties"]["token_extra"];
+    extra["type"] = serde_json::json!(["object", "null"]);
+    extra.as_object_mut().unwrap().remove("nullable");
     assert_eq!(json, file);
 }
 
@@ -187,7 +192,11 @@ async fn the_printed_contract_describes_what_serve_answers() {
                 .keys()
                 .map(String::as_str)
                 .collect();
-            let target = format!("{url}{}", path.replace("{externalauth}", "github"));
+            let target = format!(
+                "{url}{}",
+                path.replace("{externalauth}", "github")
+                    .replace("{templateversion}", "not-a-uuid")
+            );
             for with_token in [true, false] {
                 let mut request = http.request(method.to_uppercase().parse().unwrap(), &target);
                 if with_token {
@@ -207,6 +216,11 @@ async fn the_printed_contract_describes_what_serve_answers() {
             }
         }
     }
-    assert_eq!(seen, 10, "five operations, each with and without the token");
+    // The agent routes, given a session token or none, answer their 401s; the template
+    // version route its 400 (with the token) or 401.
+    assert_eq!(
+        seen, 16,
+        "eight operations, each with and without the token"
+    );
     child.kill().await.unwrap();
 }

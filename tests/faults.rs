@@ -10,7 +10,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::binary::{self, Run};
-use common::hostile::{Answer, DEVICE_CODE, Fault, Pki, Server, TOKEN, USER_CODE};
+use common::hostile::{
+    ACCESS_TOKEN, AGENT_TOKEN, Answer, DEVICE_CODE, Fault, Pki, Server, TEMPLATE_VERSION, TOKEN,
+    USER_CODE,
+};
 
 /// A hang guard, not a speed claim: every run must end well within this.
 const BOUND: Duration = Duration::from_secs(15);
@@ -106,7 +109,14 @@ fn assert_no_secrets(fault: &str, run: &Run) {
     ];
     collect_files(run.dir.path(), &mut texts);
     for (name, text) in &texts {
-        for secret in [TOKEN, secret_half, DEVICE_CODE, USER_CODE] {
+        for secret in [
+            TOKEN,
+            secret_half,
+            DEVICE_CODE,
+            USER_CODE,
+            AGENT_TOKEN,
+            ACCESS_TOKEN,
+        ] {
             assert!(
                 !text.contains(secret),
                 "{fault}: {secret:?} leaked into {name}:\n{text}"
@@ -766,4 +776,114 @@ async fn tls_with_ca_cert_of_another_ca() {
     finished("TLS, --ca-cert of another CA", &run, COULD_NOT_RUN);
     assert_could_not_run_because(&run, "invalid peer certificate");
     assert_could_not_run_because(&run, "the CA given with --ca-cert did not vouch for it");
+}
+
+// The agent route and the template-version route.
+
+/// The agent flags for a run against a `Fault::Coder`-like server.
+const AGENT_FLAGS: [&str; 7] = [
+    "--agent-token",
+    AGENT_TOKEN,
+    "--template-version",
+    TEMPLATE_VERSION,
+    "--agent-listen",
+    "--agent-listen-timeout",
+    "2",
+];
+
+#[tokio::test]
+async fn agent_routes_of_a_well_behaved_coder_conform() {
+    let server = Server::start(Fault::Coder).await;
+    let run = check(&server, "2", &AGENT_FLAGS).await;
+    let code = run.code;
+    finished("control: agent and template-version routes", &run, code);
+    assert!(
+        code == 0 || code == 1,
+        "exit {code}; stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.cases().iter().all(|c| c["verdict"] != "failure"),
+        "{}",
+        run.stderr
+    );
+    let ran: Vec<&str> = run
+        .cases()
+        .iter()
+        .filter(|c| c["verdict"] != "skipped")
+        .filter_map(|c| c["operation_id"].as_str())
+        .collect();
+    for operation in [
+        "get-workspace-agent-external-auth",
+        "removed-get-workspace-agent-git-auth",
+        "get-external-auth-by-template-version",
+    ] {
+        assert!(ran.contains(&operation), "{operation} did not run: {ran:?}");
+    }
+    // The agent token went only where the agent route is.
+    for request in server.requests() {
+        if request.head.contains(AGENT_TOKEN) {
+            assert!(
+                request.path.starts_with("/api/v2/workspaceagents/me/"),
+                "{}",
+                request.path
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_agent_flags_the_agent_cases_are_skipped_with_the_flag_named() {
+    let server = Server::start(Fault::Coder).await;
+    let run = check(&server, "2", &[]).await;
+    finished("control: no agent token", &run, run.code);
+    assert!(run.stderr.contains("--agent-token"), "{}", run.stderr);
+    assert!(run.stderr.contains("--template-version"), "{}", run.stderr);
+    assert!(!server.requests().iter().any(|r| r.path.contains("listen")));
+}
+
+#[tokio::test]
+async fn agent_secrets_echoed_by_the_server_are_redacted_everywhere() {
+    let server = Server::start(Fault::CoderEchoingAgentSecrets).await;
+    let run = check(&server, "2", &AGENT_FLAGS).await;
+    // Every agent case now fails (400s with the wrong messages), and nothing leaks.
+    finished(
+        "server echoes agent secrets (header, body)",
+        &run,
+        CONTRACT_BROKEN,
+    );
+    // The linked answer itself conforms: the token it carries is masked, not absent.
+    assert!(run.stderr.contains("[linked]"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn agent_answer_with_wrong_types_is_a_schema_failure_without_leaks() {
+    let server = Server::start(Fault::CoderAgentWrongTypes).await;
+    let run = check(&server, "2", &AGENT_FLAGS).await;
+    finished("agent answer with wrong types", &run, CONTRACT_BROKEN);
+    assert_finding(
+        &run,
+        "get-workspace-agent-external-auth github",
+        "schema",
+        "username",
+    );
+}
+
+#[tokio::test]
+async fn a_listen_that_never_answers_is_bounded_by_the_client() {
+    let server = Server::start(Fault::CoderHangingListen).await;
+    let run = check(&server, "2", &AGENT_FLAGS).await;
+    // The listen case is incomplete (timed out), which is exit 2; everything else ran.
+    finished("listen never answered", &run, COULD_NOT_RUN);
+    assert_finding(
+        &run,
+        "get-workspace-agent-external-auth github listen",
+        "response",
+        "timed out",
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        run.elapsed
+    );
 }

@@ -503,3 +503,113 @@ async fn a_bad_config_is_refused_by_name() {
     assert!(stderr.contains("\"nope\""), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+/// The agent side over HTTP: the printed agent token, a new agent with its scope, a template
+/// version put and removed, refresh failures through `/faults`, and `listen` released by a link
+/// made through the control API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_and_template_versions_through_the_control_api() {
+    let mut served = Served::start(&[], true).await;
+    let agent_token = tokio::time::timeout(PATIENCE, served.stdout.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+        .strip_prefix("CODER_AGENT_TOKEN=")
+        .unwrap()
+        .to_owned();
+    let client = http();
+    let agent_get = |token: &str, query: &str| {
+        client
+            .get(served.api(&format!("/workspaceagents/me/external-auth?{query}")))
+            .header("Coder-Session-Token", token)
+    };
+    let (status, body) = call(agent_get(&agent_token, "id=github")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["type"], "github");
+
+    let (status, body) = call(
+        client
+            .post(served.control("/agents"))
+            .json(&json!({ "scope": "no_user_data" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let limited = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(call(agent_get(&limited, "id=github")).await.0, 403);
+    let (status, _) = call(client.delete(served.control(&format!("/agents/{limited}")))).await;
+    assert_eq!(status, 204);
+    assert_eq!(call(agent_get(&limited, "id=github")).await.0, 401);
+    let (status, body) = call(
+        client
+            .post(served.control("/agents"))
+            .json(&json!({"scope": "x"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    let version = "11111111-2222-4333-8444-555555555555";
+    let tv = served.api(&format!("/templateversions/{version}/external-auth"));
+    let with_token =
+        |request: reqwest::RequestBuilder| request.header("Coder-Session-Token", &served.token);
+    assert_eq!(call(with_token(client.get(&tv))).await.0, 404);
+    let (status, _) = call(
+        client
+            .put(served.control(&format!("/template-versions/{version}")))
+            .json(&json!({ "providers": [{"provider_id": "azure-devops", "optional": true}] })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, body) = call(with_token(client.get(&tv))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["optional"], true);
+    assert_eq!(body[0]["authenticated"], false);
+    let (status, _) = call(
+        client
+            .put(served.control("/template-versions/not-a-uuid"))
+            .json(&json!({ "providers": [] })),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) =
+        call(client.delete(served.control(&format!("/template-versions/{version}")))).await;
+    assert_eq!(status, 204);
+
+    // gitlab's token is expired and refreshable; its token endpoint then fails.
+    let (status, _) = call(client.post(served.control("/links")).json(&json!({
+        "provider_id": "gitlab", "refresh_token": true, "expires_in": -60
+    })))
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(
+        client
+            .post(served.control("/faults"))
+            .json(&json!({ "provider_id": "gitlab", "fail_refresh": true })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, body) = call(agent_get(&agent_token, "id=gitlab")).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["message"], "Failed to refresh external auth token.");
+
+    // A held listen is released by a link made through the control API.
+    let held = tokio::spawn(agent_get(&agent_token, "id=azure-devops&listen").send());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(!held.is_finished());
+    let (status, _) = call(
+        client
+            .post(served.control("/links"))
+            .json(&json!({ "provider_id": "azure-devops" })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let response = tokio::time::timeout(Duration::from_secs(5), held)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "azure-devops");
+    served.stop().await;
+}

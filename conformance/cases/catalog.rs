@@ -48,6 +48,29 @@ pub const CATALOG: &[CatalogEntry] = &[
         ],
     },
     CatalogEntry {
+        operation: Operation::GetExternalAuthByTemplateVersion,
+        variants: &[
+            (
+                "no-providers",
+                "a version that references no provider ([], never null)",
+            ),
+            ("no-token", "no token, not a UUID (401 wins over 400)"),
+            ("not-a-uuid", "a path segment that is not a UUID (400)"),
+            (
+                "providers",
+                "--template-version: a version that references providers",
+            ),
+            (
+                "removed-provider",
+                "a version that references a provider no longer configured (404)",
+            ),
+            (
+                "unknown-version",
+                "a UUID that is no template version (404)",
+            ),
+        ],
+    },
+    CatalogEntry {
         operation: Operation::GetExternalAuthDeviceById,
         variants: &[
             ("device-code", "a provider with the device flow"),
@@ -69,6 +92,32 @@ pub const CATALOG: &[CatalogEntry] = &[
         ],
     },
     CatalogEntry {
+        operation: Operation::GetWorkspaceAgentExternalAuth,
+        variants: &[
+            ("id-and-match", "--agent-token: both id and match (400)"),
+            (
+                "linked",
+                "--agent-token: a provider the owner is linked to (the token)",
+            ),
+            (
+                "listen-linked",
+                "--agent-listen: listen on a linked provider, answered at once",
+            ),
+            ("no-query", "--agent-token: neither id nor match (400)"),
+            ("no-token", "no token (401, no WWW-Authenticate)"),
+            ("session-token", "a session token, not a UUID (401)"),
+            ("unknown-agent", "a UUID no deployment issued (401)"),
+            (
+                "unknown-provider",
+                "--agent-token: an id that is not configured (404)",
+            ),
+            (
+                "unlinked",
+                "--agent-token: a provider the owner is not linked to (only url)",
+            ),
+        ],
+    },
+    CatalogEntry {
         operation: Operation::PostExternalAuthDeviceById,
         variants: &[
             (
@@ -84,6 +133,20 @@ pub const CATALOG: &[CatalogEntry] = &[
             (
                 "unknown-code",
                 "a device code the provider never issued (400)",
+            ),
+        ],
+    },
+    CatalogEntry {
+        operation: Operation::RemovedGetWorkspaceAgentGitAuth,
+        variants: &[
+            (
+                "linked",
+                "--agent-token: the deprecated alias, a linked provider",
+            ),
+            ("no-token", "no token (401, no WWW-Authenticate)"),
+            (
+                "unlinked",
+                "--agent-token: the deprecated alias, a provider not linked",
             ),
         ],
     },
@@ -144,6 +207,13 @@ mod tests {
             flow.list_after,
         ]);
         cases.push(super::super::list_case());
+        cases.extend(super::super::independent_agent_cases());
+        cases.extend(super::super::agent_token_cases(&[
+            "github".into(),
+            "gitlab".into(),
+        ]));
+        cases.push(super::super::listen_case("github"));
+        cases.push(super::super::removed_provider_case("x"));
 
         let mut produced = std::collections::BTreeSet::new();
         for case in &cases {
@@ -200,6 +270,37 @@ mod tests {
             (Operation::DeleteExternalAuthUserLinkById, 404, json!({})),
             (Operation::GetExternalAuthDeviceById, 200, json!({})),
             (Operation::PostExternalAuthDeviceById, 204, json!(null)),
+            (
+                Operation::GetWorkspaceAgentExternalAuth,
+                200,
+                json!({"url": "", "access_token": "t"}),
+            ),
+            (
+                Operation::GetWorkspaceAgentExternalAuth,
+                200,
+                json!({"url": "https://coder.example.com/external-auth/github"}),
+            ),
+            (
+                Operation::RemovedGetWorkspaceAgentGitAuth,
+                200,
+                json!({"url": "", "access_token": "t"}),
+            ),
+            (
+                Operation::RemovedGetWorkspaceAgentGitAuth,
+                200,
+                json!({"url": "https://coder.example.com/external-auth/github"}),
+            ),
+            (Operation::GetExternalAuthByTemplateVersion, 200, json!([])),
+            (
+                Operation::GetExternalAuthByTemplateVersion,
+                200,
+                json!([{}]),
+            ),
+            (
+                Operation::GetExternalAuthByTemplateVersion,
+                404,
+                json!({"message": "The template version references a Git auth provider \"x\" that no longer exists."}),
+            ),
         ];
         for (operation, status, body) in responses {
             produced.insert((

@@ -2,12 +2,17 @@
 //! every variant a case can produce, sorted by operation_id; the plan turns it into concrete
 //! requests for one target.
 
+mod agent;
 mod catalog;
 mod plan;
 mod variant;
 
 use coder_external_auth::Operation;
 
+pub use agent::{
+    AgentQuery, UNKNOWN_AGENT_TOKEN, agent_token_cases, independent_agent_cases, is_linked,
+    listen_case, removed_provider_case, template_version_case,
+};
 pub use catalog::CATALOG;
 pub use plan::{
     MAX_PROVIDERS_CHECKED, PlanInput, device_flow_cases, independent_cases, list_case,
@@ -50,16 +55,38 @@ pub enum Credentials {
     Malformed,
     /// [`UNKNOWN_TOKEN`].
     Unknown,
+    /// The workspace agent token given to the run (`--agent-token`, or the imitation's).
+    Agent,
+    /// [`UNKNOWN_AGENT_TOKEN`]: a UUID no deployment issued as an agent token.
+    UnknownAgent,
 }
 
 /// The request a case sends; its operation follows from it.
 #[derive(Clone, Debug)]
 pub enum Call {
     List,
-    GetById { provider: String },
-    Delete { provider: String },
-    GetDevice { provider: String },
-    PostDevice { provider: String, body: PostBody },
+    GetById {
+        provider: String,
+    },
+    Delete {
+        provider: String,
+    },
+    GetDevice {
+        provider: String,
+    },
+    PostDevice {
+        provider: String,
+        body: PostBody,
+    },
+    /// The workspace agent route, or with `legacy` its `/gitauth` alias.
+    Agent {
+        legacy: bool,
+        query: AgentQuery,
+    },
+    /// A template version's providers.
+    TemplateVersion {
+        id: String,
+    },
 }
 
 impl Call {
@@ -70,6 +97,9 @@ impl Call {
             Call::Delete { .. } => Operation::DeleteExternalAuthUserLinkById,
             Call::GetDevice { .. } => Operation::GetExternalAuthDeviceById,
             Call::PostDevice { .. } => Operation::PostExternalAuthDeviceById,
+            Call::Agent { legacy: false, .. } => Operation::GetWorkspaceAgentExternalAuth,
+            Call::Agent { legacy: true, .. } => Operation::RemovedGetWorkspaceAgentGitAuth,
+            Call::TemplateVersion { .. } => Operation::GetExternalAuthByTemplateVersion,
         }
     }
 }
@@ -211,9 +241,10 @@ pub fn unauthenticated(case: Case, credentials: Credentials) -> Case {
             "Invalid API key format: incorrect amount of API key parts, expected 2 got 4"
                 .to_owned(),
         ),
-        Credentials::Unknown | Credentials::Session => {
-            ("unknown-token", "API key is invalid.".to_owned())
-        }
+        Credentials::Unknown
+        | Credentials::Session
+        | Credentials::Agent
+        | Credentials::UnknownAgent => ("unknown-token", "API key is invalid.".to_owned()),
     };
     case.credentials(credentials)
         .status(401)

@@ -99,12 +99,13 @@ pub fn list_case() -> Case {
 }
 
 /// Read-only cases that need nothing from the list: they run beside it, and show whether the
-/// target answers at all while the list takes its time.
+/// target answers at all while the list takes its time. The agent and template-version routes'
+/// made-up-value cases are among them.
 pub fn independent_cases() -> Vec<Case> {
     let unknown_provider = || Call::GetById {
         provider: UNKNOWN_PROVIDER.to_owned(),
     };
-    vec![
+    let mut cases = vec![
         unauthenticated(Case::new("no token", Call::List), Credentials::Missing),
         unauthenticated(
             Case::new("malformed token", Call::List),
@@ -119,7 +120,9 @@ pub fn independent_cases() -> Vec<Case> {
             Case::new("unknown provider, no token", unknown_provider()),
             Credentials::Missing,
         ),
-    ]
+    ];
+    cases.extend(super::independent_agent_cases());
+    cases
 }
 
 /// Read-only cases built from the list, independent of each other: they run at once.

@@ -35,6 +35,30 @@ pub fn variant_of(operation: Operation, status: u16, body: Option<&Value>) -> St
         (Operation::DeleteExternalAuthUserLinkById, 404) => "no-link",
         (Operation::GetExternalAuthDeviceById, 200) => "device-code",
         (Operation::PostExternalAuthDeviceById, 204) => "approved",
+        (
+            Operation::GetWorkspaceAgentExternalAuth | Operation::RemovedGetWorkspaceAgentGitAuth,
+            200,
+        ) if body.get("url").and_then(Value::as_str) == Some("") => "linked",
+        (
+            Operation::GetWorkspaceAgentExternalAuth | Operation::RemovedGetWorkspaceAgentGitAuth,
+            200,
+        ) => "unlinked",
+        (Operation::GetExternalAuthByTemplateVersion, 200)
+            if body.as_array().is_some_and(|a| a.is_empty()) =>
+        {
+            "no-providers"
+        }
+        (Operation::GetExternalAuthByTemplateVersion, 200) => "providers",
+        (Operation::GetExternalAuthByTemplateVersion, 404)
+            if body
+                .get("message")
+                .and_then(Value::as_str)
+                .is_some_and(|m| {
+                    m.starts_with("The template version references a Git auth provider")
+                }) =>
+        {
+            "removed-provider"
+        }
         _ => return format!("status-{status}"),
     };
     variant.to_owned()

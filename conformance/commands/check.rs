@@ -92,6 +92,12 @@ async fn run_cases(
         None => Target::imitation(args.coder_version).await?,
     };
     secrets.add_session_token(&target.token);
+    if let Some(token) = &args.agent_token {
+        secrets.add_agent_token(token);
+    }
+    if let Some(imitation) = &target.imitation {
+        secrets.add_agent_token(imitation.server.agent_token());
+    }
     let description = target.describe();
 
     let limit = run_limit(&options);
@@ -230,6 +236,10 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         device_flow: args.device_flow,
         device_flow_deadline: Duration::from_secs(args.device_flow_deadline),
         ca_pem,
+        agent_token: args.agent_token.clone(),
+        template_version: args.template_version.clone(),
+        agent_listen: args.agent_listen,
+        listen_wait: Duration::from_secs(args.agent_listen_timeout),
     })
 }
 
@@ -261,9 +271,15 @@ fn run_limit(options: &RunOptions) -> Duration {
     } else {
         Duration::ZERO
     };
+    let listen = if options.agent_listen {
+        options.listen_wait
+    } else {
+        Duration::ZERO
+    };
     options
         .list_timeout
         .saturating_add(device_flow)
+        .saturating_add(listen)
         .saturating_add(RUN_SLACK)
 }
 
@@ -271,6 +287,7 @@ fn run_limit(options: &RunOptions) -> Duration {
 fn blame_flag(err: BuildError) -> anyhow::Error {
     let flag = match &err {
         BuildError::InvalidToken => "--token",
+        BuildError::InvalidAgentToken => "--agent-token",
         BuildError::InvalidBaseUrl { .. } | BuildError::TlsDisabled { .. } => "--url",
         BuildError::InvalidCertificate(_) => "--ca-cert",
         BuildError::Http(_) => return err.into(),
@@ -353,6 +370,24 @@ fn note_text(note: &Note) -> String {
              {} are, and only ids Coder accepts)",
             crate::cases::MAX_PROVIDERS_CHECKED
         ),
+        Note::AgentTokenNotGiven => {
+            "workspace agent route checked only with made-up tokens: pass --agent-token (or set \
+             CODER_AGENT_TOKEN) to check its answers"
+                .to_owned()
+        }
+        Note::TemplateVersionNotGiven => {
+            "template version route checked only with made-up ids: pass --template-version ID \
+             to check a version's providers"
+                .to_owned()
+        }
+        Note::AgentListenNotRequested => {
+            "agent route's listen not run: pass --agent-listen to run it".to_owned()
+        }
+        Note::NoLinkedProviderForListen => {
+            "agent route's listen not run: the agent route answered no provider as linked, and \
+             an unlinked listen waits for a link"
+                .to_owned()
+        }
     }
 }
 

@@ -59,6 +59,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
     if let Some(url) = server.control_url() {
         lines.push_str(&format!("IMITATION_CONTROL_URL={url}\n"));
     }
+    // Last, so readers of the first lines are unaffected.
+    lines.push_str(&format!(
+        "CODER_AGENT_TOKEN={}\n",
+        server.agent_token().expose()
+    ));
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(lines.as_bytes())

@@ -124,6 +124,7 @@ fn convert_schema(schema: &mut Value, pointer: &str) -> anyhow::Result<()> {
     let Value::Mapping(map) = schema else {
         return Ok(());
     };
+    convert_nullable(map, pointer)?;
     refuse_unconverted(map, pointer)?;
     if is_enum_of_null(map) {
         // OpenAPI 3.0 has no null type, so a nullable reference is `anyOf: [$ref, {enum:
@@ -170,6 +171,36 @@ fn refuse_unconverted(map: &Mapping, pointer: &str) -> anyhow::Result<()> {
     if map.contains_key("example") {
         return Err(refused("example"));
     }
+    Ok(())
+}
+
+/// `type: X, nullable: true` (the form an inline nullable field takes in 3.0) becomes
+/// `type: [X, "null"]`; `nullable: false` is dropped. Anything else beside `nullable` (no
+/// `type`, an `enum`, a composition) is left for `refuse_unconverted`: its 3.1 meaning needs
+/// more than this.
+fn convert_nullable(map: &mut Mapping, pointer: &str) -> anyhow::Result<()> {
+    let Some(nullable) = map.get("nullable").and_then(Value::as_bool) else {
+        return Ok(());
+    };
+    let simple = ["enum", "allOf", "anyOf", "oneOf", "$ref"]
+        .iter()
+        .all(|keyword| !map.contains_key(*keyword));
+    let kind = map.get("type").and_then(Value::as_str).map(str::to_owned);
+    match (nullable, kind) {
+        (false, _) => {}
+        (true, Some(kind)) if simple => {
+            map.insert(
+                Value::from("type"),
+                Value::Sequence(vec![Value::from(kind), Value::from("null")]),
+            );
+        }
+        _ => {
+            return Err(anyhow::anyhow!(
+                "{SPEC_FILE}{pointer}: `nullable` is converted to 3.1 only beside a single                  `type` and no enum, composition or $ref; extend {CONVERTER}"
+            ));
+        }
+    }
+    map.remove("nullable");
     Ok(())
 }
 
@@ -234,6 +265,29 @@ mod tests {
     }
 
     #[test]
+    fn conversion_nullable_beside_a_type_becomes_a_type_array() {
+        let doc = as_3_1(
+            r#"{"openapi": "3.0.3", "components": {"schemas": {"A": {"type": "object",
+                "properties": {"x": {"type": "object", "nullable": true, "description": "d"},
+                "y": {"type": "string", "nullable": false}}}}}}"#,
+        )
+        .unwrap();
+        let properties = &doc["components"]["schemas"]["A"]["properties"];
+        assert_eq!(
+            properties["x"],
+            serde_json::json!({"type": ["object", "null"], "description": "d"})
+        );
+        assert_eq!(properties["y"], serde_json::json!({"type": "string"}));
+        let refused = as_3_1(
+            r#"{"openapi": "3.0.3", "components": {"schemas": {"A": {"nullable": true,
+                "enum": ["a"]}}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(refused.contains("`nullable` is converted"), "{refused}");
+    }
+
+    #[test]
     fn conversion_enum_of_null_becomes_type_null() {
         let doc = as_3_1(
             r##"{"openapi": "3.0.3", "components": {"schemas": {"A": {"type": "object",
@@ -283,7 +337,7 @@ mod tests {
     #[test]
     fn unconverted_3_0_keywords_are_refused_with_their_place() {
         for (schema, keyword) in [
-            (r#"{"type": "string", "nullable": true}"#, "nullable"),
+            (r#"{"nullable": true, "enum": ["a"]}"#, "nullable"),
             (
                 r#"{"type": "integer", "minimum": 0, "exclusiveMinimum": true}"#,
                 "exclusiveMinimum",
@@ -336,6 +390,7 @@ mod tests {
             changed,
             [
                 "/components/schemas/ExternalAuth/properties/user/anyOf/1",
+                "/components/schemas/ExternalAuthResponse/properties/token_extra",
                 "/openapi"
             ]
         );

@@ -15,12 +15,22 @@ pub(crate) const SCOPE: &str = "/api/v2/external-auth";
 /// of thousands (one generated path each) is refused rather than compared.
 pub(crate) const MAX_OPERATIONS: usize = 256;
 
+/// The external-auth operations outside [`SCOPE`] that this crate also describes, by exact
+/// path: the workspace agent's route, its deprecated alias and a template version's providers.
+/// Only these: the rest of `/workspaceagents` and `/templateversions` is not ours.
+pub(crate) const OTHER_PATHS: [&str; 3] = [
+    "/api/v2/templateversions/{templateversion}/external-auth",
+    "/api/v2/workspaceagents/me/external-auth",
+    "/api/v2/workspaceagents/me/gitauth",
+];
+
 /// Whether a full path (basePath or server path already applied) is one of ours.
 pub(crate) fn in_scope(path: &str) -> bool {
     path == SCOPE
         || path
             .strip_prefix(SCOPE)
             .is_some_and(|rest| rest.starts_with('/'))
+        || OTHER_PATHS.contains(&path)
 }
 
 /// Joins a base path (`/`, `/api/v2`, `/api/v2/`) and a path (`/external-auth`) into one full
@@ -192,5 +202,11 @@ mod tests {
         assert!(in_scope("/api/v2/external-auth/{externalauth}/device"));
         assert!(!in_scope("/api/v2/external-auth-other"));
         assert!(!in_scope("/api/v2/users/me"));
+        assert!(in_scope("/api/v2/workspaceagents/me/gitauth"));
+        assert!(in_scope(
+            "/api/v2/templateversions/{templateversion}/external-auth"
+        ));
+        assert!(!in_scope("/api/v2/workspaceagents/me/manifest"));
+        assert!(!in_scope("/api/v2/templateversions/{templateversion}"));
     }
 }

@@ -131,6 +131,8 @@ pub struct ProviderConfig {
     pub(crate) pkce: Vec<String>,
     pub(crate) no_refresh: bool,
     pub(crate) initial_link: Option<LinkSeed>,
+    /// What the agent route's `match` is tested against; `None`: reachable by `id` only.
+    pub(crate) regex: Option<String>,
 }
 
 impl ProviderConfig {
@@ -179,8 +181,18 @@ impl ProviderConfig {
             pkce: vec![if pkce_none { "" } else { "S256" }.to_owned()],
             no_refresh: false,
             initial_link: None,
+            regex: default_regex(&kind).map(str::to_owned),
             kind,
         }
+    }
+
+    /// The `regex` the workspace agent route matches `match` against (default: Coder's for
+    /// the type, see [`default_regex`]; `None`: the provider is reachable by `id` only). Rust's
+    /// `regex` syntax, which for these patterns is Go's RE2. A pattern that does not compile
+    /// never matches.
+    pub fn regex(mut self, regex: Option<impl Into<String>>) -> Self {
+        self.regex = regex.map(Into::into);
+        self
     }
 
     /// GitHub as Coder's default GitHub provider: device flow on, validation returning
@@ -308,6 +320,21 @@ impl ProviderConfig {
     pub fn linked(mut self, link: Option<LinkSeed>) -> Self {
         self.initial_link = link;
         self
+    }
+}
+
+/// Coder's default `regex` for a provider type with its cloud host
+/// (coderd/externalauth/externalauth.go L947-1312). Self-hosted GitLab, Bitbucket Server and
+/// Gitea derive theirs from `auth_url`, which the imitation does not model: Gitea gets the
+/// `gitea.com` default and Bitbucket Server none. JFrog, Slack and custom types have none.
+pub fn default_regex(kind: &str) -> Option<&'static str> {
+    match kind {
+        "github" => Some(r"^(https?://)?github\.com(/.*)?$"),
+        "gitlab" => Some(r"^(https?://)?gitlab\.com(/.*)?$"),
+        "bitbucket-cloud" => Some(r"^(https?://)?bitbucket\.org(/.*)?$"),
+        "azure-devops" | "azure-devops-entra" => Some(r"^(https?://)?dev\.azure\.com(/.*)?$"),
+        "gitea" => Some(r"^(https?://)?gitea\.com(/.*)?$"),
+        _ => None,
     }
 }
 

@@ -12,7 +12,7 @@ use super::auth::{self, Session};
 use super::config::LinkSeed;
 use super::shared::Shared;
 use super::state::Link;
-use crate::SessionToken;
+use crate::{AgentToken, SessionToken};
 
 /// A cheap, clonable handle onto a running imitation's state.
 #[derive(Clone)]
@@ -172,6 +172,71 @@ impl Control {
     pub fn reset(&self) {
         let fresh = self.shared.seed.state(Utc::now());
         *self.shared.lock() = fresh;
+    }
+
+    /// Adds a workspace agent of the one user with a new random token, and returns it.
+    pub fn new_agent(&self, scope: super::AgentScope) -> AgentToken {
+        let token = super::uuid::new_v4();
+        self.shared
+            .lock()
+            .agents
+            .agents
+            .insert(token.clone(), scope);
+        AgentToken::new(token)
+    }
+
+    /// Removes an agent (its token then answers 401 `Workspace agent not authorized.`);
+    /// false when there was none.
+    pub fn remove_agent(&self, token: &AgentToken) -> bool {
+        let Ok(id) = super::uuid::parse(token.expose()) else {
+            return false;
+        };
+        self.shared.lock().agents.agents.remove(&id).is_some()
+    }
+
+    /// Adds or replaces a template version (any UUID form Coder accepts; false otherwise)
+    /// referencing these providers in this order, configured or not.
+    pub fn template_version(&self, id: &str, references: Vec<super::ProviderReference>) -> bool {
+        let Ok(id) = super::uuid::parse(id) else {
+            return false;
+        };
+        let mut state = self.shared.lock();
+        let versions = &mut state.agents.template_versions;
+        match versions.iter_mut().find(|(v, _)| *v == id) {
+            Some(existing) => existing.1 = references,
+            None => versions.push((id, references)),
+        }
+        true
+    }
+
+    /// Removes a template version; false when there was none.
+    pub fn remove_template_version(&self, id: &str) -> bool {
+        let Ok(id) = super::uuid::parse(id) else {
+            return false;
+        };
+        let mut state = self.shared.lock();
+        let versions = &mut state.agents.template_versions;
+        let before = versions.len();
+        versions.retain(|(v, _)| *v != id);
+        versions.len() != before
+    }
+
+    /// While on, refreshing the provider's expired tokens fails (its token endpoint is down):
+    /// the agent route and the template-version route answer 500
+    /// `Failed to refresh external auth token.` for an expired, refreshable link (a `listen`
+    /// request waits instead). False when no such provider is configured.
+    pub fn fail_refresh(&self, provider_id: &str, fail: bool) -> bool {
+        let mut state = self.shared.lock();
+        if state.provider(provider_id).is_none() {
+            return false;
+        }
+        let failing = &mut state.agents.failing_refresh;
+        if fail {
+            failing.insert(provider_id.to_owned());
+        } else {
+            failing.remove(provider_id);
+        }
+        true
     }
 
     /// Removes the API key with this token's id; false when there was none.

@@ -12,8 +12,10 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::agent::{AgentScope, ProviderReference};
 use super::config::{Expiry, LinkSeed};
 use super::control::Control;
+use crate::AgentToken;
 
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/__imitation";
@@ -74,6 +76,7 @@ struct Faults {
     fail_validation: Option<bool>,
     fail_revocation: Option<bool>,
     reject_token: Option<bool>,
+    fail_refresh: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +85,28 @@ struct NewSession {
     token: Option<String>,
     /// Seconds until it expires (negative: already expired); default one day.
     expires_in: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAgent {
+    /// `all` (default) or `no_user_data`.
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateVersion {
+    providers: Vec<Reference>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reference {
+    provider_id: String,
+    #[serde(default)]
+    optional: bool,
 }
 
 #[derive(Deserialize)]
@@ -105,7 +130,7 @@ pub(crate) async fn answer(
     let rest = rest.trim_end_matches('/');
     let (allowed, segment): (&[Method], Option<&str>) = match rest {
         "/reset" | "/device/approve" | "/device/deny" | "/device/expire" | "/faults"
-        | "/sessions" => (&[Method::POST], None),
+        | "/sessions" | "/agents" => (&[Method::POST], None),
         "/device" => (&[Method::GET], None),
         "/links" => (&[Method::GET, Method::POST], None),
         "/rate-limit" => (&[Method::PUT, Method::DELETE], None),
@@ -113,6 +138,10 @@ pub(crate) async fn answer(
             Some(Some(("links", id))) if !id.is_empty() => (&[Method::DELETE], Some(id)),
             Some(Some(("sessions", token))) if !token.is_empty() => {
                 (&[Method::DELETE], Some(token))
+            }
+            Some(Some(("agents", token))) if !token.is_empty() => (&[Method::DELETE], Some(token)),
+            Some(Some(("template-versions", id))) if !id.is_empty() => {
+                (&[Method::PUT, Method::DELETE], Some(id))
             }
             _ => {
                 return error(
@@ -231,7 +260,64 @@ pub(crate) async fn answer(
             if let Some(on) = request.reject_token {
                 control.reject_token(id, on);
             }
+            if let Some(on) = request.fail_refresh {
+                control.fail_refresh(id, on);
+            }
             no_content()
+        }
+        ("POST", "/agents", _) => {
+            let request: NewAgent = match parse(&bytes) {
+                Ok(request) => request,
+                Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+            };
+            let scope = match request.scope.as_deref() {
+                None | Some("all") => AgentScope::All,
+                Some("no_user_data") => AgentScope::NoUserData,
+                Some(other) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("scope {other:?} is neither \"all\" nor \"no_user_data\""),
+                    );
+                }
+            };
+            let token = control.new_agent(scope);
+            json(
+                StatusCode::CREATED,
+                &serde_json::json!({ "token": token.expose() }),
+            )
+        }
+        ("DELETE", _, Some(token)) if rest.starts_with("/agents/") => {
+            if control.remove_agent(&AgentToken::new(token)) {
+                no_content()
+            } else {
+                error(StatusCode::NOT_FOUND, "no workspace agent has that token")
+            }
+        }
+        ("PUT", _, Some(id)) if rest.starts_with("/template-versions/") => {
+            let request: TemplateVersion = match parse(&bytes) {
+                Ok(request) => request,
+                Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+            };
+            let references = request
+                .providers
+                .into_iter()
+                .map(|r| ProviderReference {
+                    provider_id: r.provider_id,
+                    optional: r.optional,
+                })
+                .collect();
+            if control.template_version(id, references) {
+                no_content()
+            } else {
+                error(StatusCode::BAD_REQUEST, "a template version id is a UUID")
+            }
+        }
+        ("DELETE", _, Some(id)) if rest.starts_with("/template-versions/") => {
+            if control.remove_template_version(id) {
+                no_content()
+            } else {
+                error(StatusCode::NOT_FOUND, "no template version has that id")
+            }
         }
         ("POST", "/sessions", _) => {
             let request: NewSession = match parse(&bytes) {

@@ -277,7 +277,7 @@ async fn serve_connection(
     });
     let connection = http.serve_connection(io, service);
     tokio::pin!(connection);
-    let quiet = idle_watch(started, activity, idle_timeout);
+    let quiet = idle_watch(started, activity, idle_timeout, Arc::clone(&slot));
     tokio::pin!(quiet);
     let mut stopping = false;
     loop {
@@ -300,13 +300,26 @@ struct Idle {
     slot: Arc<Slot>,
 }
 
-/// Resolves once no byte has moved for `timeout`.
-async fn idle_watch(started: Instant, activity: Arc<AtomicU64>, timeout: Duration) {
+/// Resolves once no byte has moved for `timeout` while no request is being answered. A
+/// request in flight is exempt: every handler answers at once except a held `listen` on the
+/// agent route, whose silence is the point and which has its own bound
+/// (`agent::LISTEN_MAX_WAIT`); a request body that stops arriving has `BODY_READ_TIMEOUT`.
+async fn idle_watch(
+    started: Instant,
+    activity: Arc<AtomicU64>,
+    timeout: Duration,
+    slot: Arc<Slot>,
+) {
     loop {
         let last = started + Duration::from_millis(activity.load(Ordering::Relaxed));
         let deadline = last.checked_add(timeout).unwrap_or(last);
-        if Instant::now() >= deadline {
-            return;
+        let now = Instant::now();
+        if now >= deadline {
+            if !slot.busy.load(Ordering::Relaxed) {
+                return;
+            }
+            tokio::time::sleep_until(now + timeout).await;
+            continue;
         }
         tokio::time::sleep_until(deadline).await;
     }

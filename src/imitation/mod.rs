@@ -1,5 +1,6 @@
 //! An embedded imitation of Coder's external-auth ("Git") API: a real axum HTTP server on
-//! loopback that answers the five operations as coderd does (coder-contract.md), for the
+//! loopback that answers the five `Git` operations as coderd does (coder-contract.md), and the
+//! workspace agent's and a template version's external-auth routes (`agent.rs`), for the
 //! conformance tool's default target and as a test double.
 //!
 //! ```no_run
@@ -17,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod agent;
 mod auth;
 mod config;
 mod control;
@@ -36,6 +38,7 @@ mod routing;
 mod service;
 mod shared;
 mod state;
+mod uuid;
 mod wire;
 
 use std::net::SocketAddr;
@@ -46,13 +49,18 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser};
+pub use agent::{
+    AgentScope, LISTEN_MAX_WAIT, LISTEN_POLL_INTERVAL, ProviderReference,
+    TEMPLATE_VERSION_WITH_PROVIDERS, TEMPLATE_VERSION_WITH_REMOVED_PROVIDER,
+    TEMPLATE_VERSION_WITHOUT_PROVIDERS,
+};
+pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser, default_regex};
 pub use control::Control;
 pub use file::ConfigError;
 pub use release::{BUILD_VERSION, Behaviour, DEFAULT_REVOKE_TYPES, RELEASE_CHANGES, ReleaseChange};
 pub use shared::ResponseHook;
 
-use crate::{CoderVersion, SessionToken};
+use crate::{AgentToken, CoderVersion, SessionToken};
 use device::DeviceSettings;
 use listener::Limits;
 use release::Release;
@@ -77,6 +85,9 @@ pub struct ImitationBuilder {
     orphan_links: Vec<(String, LinkSeed)>,
     sessions: Vec<(String, chrono::Duration)>,
     http_control: bool,
+    agents: Vec<(AgentToken, AgentScope)>,
+    template_versions: Vec<(String, Vec<ProviderReference>)>,
+    listen_max_wait: Duration,
 }
 
 impl std::fmt::Debug for ImitationBuilder {
@@ -91,6 +102,9 @@ impl std::fmt::Debug for ImitationBuilder {
             .field("orphan_links", &self.orphan_links)
             .field("sessions", &self.sessions.len())
             .field("http_control", &self.http_control)
+            .field("agents", &self.agents)
+            .field("template_versions", &self.template_versions)
+            .field("listen_max_wait", &self.listen_max_wait)
             .finish()
     }
 }
@@ -119,7 +133,43 @@ impl ImitationBuilder {
             orphan_links: Vec::new(),
             sessions: Vec::new(),
             http_control: false,
+            agents: Vec::new(),
+            template_versions: agent::default_template_versions(),
+            listen_max_wait: LISTEN_MAX_WAIT,
         }
+    }
+
+    /// Adds a workspace agent of the one user besides the generated one, with this token (a
+    /// UUID in any form Coder accepts, else `start` fails) and scope.
+    pub fn agent(mut self, token: impl Into<AgentToken>, scope: AgentScope) -> Self {
+        self.agents.push((token.into(), scope));
+        self
+    }
+
+    /// Adds a template version (a UUID in any form Coder accepts, else `start` fails)
+    /// referencing these providers in this order; a reference to an id that is not configured
+    /// makes its external-auth route answer 404. The default deployment has three, see
+    /// [`TEMPLATE_VERSION_WITH_PROVIDERS`] and its neighbours.
+    pub fn template_version(
+        mut self,
+        id: impl Into<String>,
+        references: Vec<ProviderReference>,
+    ) -> Self {
+        self.template_versions.push((id.into(), references));
+        self
+    }
+
+    /// Starts without template versions.
+    pub fn no_template_versions(mut self) -> Self {
+        self.template_versions.clear();
+        self
+    }
+
+    /// The longest a `listen` request is held (default [`LISTEN_MAX_WAIT`]; Coder has no
+    /// limit).
+    pub fn listen_max_wait(mut self, wait: Duration) -> Self {
+        self.listen_max_wait = wait;
+        self
     }
 
     /// Adds an API key besides the generated one: `token` in Coder's format
@@ -250,13 +300,49 @@ impl ImitationBuilder {
         }
         let mut sessions = vec![(token.expose().to_owned(), SESSION_LIFETIME)];
         sessions.extend(self.sessions);
+        let invalid = |what: &str, why: String| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{what} is not a UUID: {why}"),
+            )
+        };
+        let agent_token = AgentToken::new(uuid::new_v4());
+        let mut agents = vec![(agent_token.expose().to_owned(), AgentScope::All)];
+        for (extra, scope) in &self.agents {
+            let id = uuid::parse(extra.expose()).map_err(|why| invalid("agent token", why))?;
+            agents.push((id, *scope));
+        }
+        let mut template_versions = Vec::with_capacity(self.template_versions.len());
+        for (id, references) in self.template_versions {
+            let id = uuid::parse(&id).map_err(|why| invalid("template version id", why))?;
+            template_versions.push((id, references));
+        }
+        for provider in &self.providers {
+            if let Some(source) = &provider.regex {
+                regex::Regex::new(source).map_err(|why| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("provider {:?}: invalid regex: {why}", provider.id),
+                    )
+                })?;
+            }
+        }
+        let agents = agent::AgentSeed {
+            agents,
+            template_versions,
+            access_url: format!("http://{addr}"),
+            salt: rand::random(),
+            listen_max_wait: self.listen_max_wait,
+        };
         let seed = Seed {
             providers: self.providers,
             orphan_links: self.orphan_links,
             device: self.device,
             rate_limit: self.rate_limit,
             sessions,
+            agents,
         };
+        let (stop, stopped) = watch::channel(false);
         let state = seed.state(Utc::now());
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
@@ -265,8 +351,8 @@ impl ImitationBuilder {
             seed,
             http_control: self.http_control && addr.ip().is_loopback(),
             addr,
+            stopped: stopped.clone(),
         });
-        let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(listener::run(
             listener,
             Arc::clone(&shared),
@@ -277,6 +363,7 @@ impl ImitationBuilder {
             addr,
             base_url: format!("http://{addr}"),
             token,
+            agent_token,
             control: Control { shared },
             stop,
             task: Some(task),
@@ -290,6 +377,7 @@ pub struct Imitation {
     addr: SocketAddr,
     base_url: String,
     token: SessionToken,
+    agent_token: AgentToken,
     control: Control,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -300,6 +388,7 @@ impl std::fmt::Debug for Imitation {
         f.debug_struct("Imitation")
             .field("base_url", &self.base_url)
             .field("session_token", &self.token)
+            .field("agent_token", &self.agent_token)
             .finish()
     }
 }
@@ -328,6 +417,12 @@ impl Imitation {
     /// A valid API key, random per start, expiring in 24 hours.
     pub fn session_token(&self) -> &SessionToken {
         &self.token
+    }
+
+    /// The token of a workspace agent of the same user (scope `all`), random per start: what
+    /// the agent route needs.
+    pub fn agent_token(&self) -> &AgentToken {
+        &self.agent_token
     }
 
     /// The Coder release it imitates.

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
+use super::agent::Hold;
 use super::shared::ResponseHook;
 use super::wire::{self, ErrorBody};
 
@@ -25,6 +26,8 @@ pub(crate) struct Reply {
     pub status: StatusCode,
     pub payload: Payload,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// A `listen` request on the agent route to hold before answering (see `agent::listen`).
+    pub hold: Option<Hold>,
 }
 
 impl Reply {
@@ -33,6 +36,7 @@ impl Reply {
             status,
             payload: Payload::Json(wire::encode(body)),
             headers: Vec::new(),
+            hold: None,
         }
     }
 
@@ -46,6 +50,7 @@ impl Reply {
             status,
             payload: Payload::Empty,
             headers: Vec::new(),
+            hold: None,
         }
     }
 
@@ -54,6 +59,7 @@ impl Reply {
             status,
             payload: Payload::Text(format!("{text}\n")),
             headers: Vec::new(),
+            hold: None,
         }
     }
 

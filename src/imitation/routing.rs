@@ -22,6 +22,12 @@ pub(crate) enum Route<'a> {
     List,
     /// `/api/v2/external-auth/{id}...`.
     Provider { id: &'a str, rest: Rest },
+    /// `/api/v2/workspaceagents/me/external-auth`, or with `legacy` its alias `/gitauth`.
+    /// Other `/workspaceagents` paths are not imitated (`Route not found.`).
+    Agent { legacy: bool },
+    /// `/api/v2/templateversions/{id}...`: `external_auth` when the rest is `/external-auth`;
+    /// other sub-paths pass authentication and the version lookup before their 404.
+    TemplateVersion { id: &'a str, external_auth: bool },
 }
 
 /// What follows `/{externalauth}`.
@@ -59,6 +65,20 @@ pub(crate) fn route(path: &str) -> Route<'_> {
     }
     if api == "/buildinfo" {
         return Route::BuildInfo;
+    }
+    match api {
+        "/workspaceagents/me/external-auth" => return Route::Agent { legacy: false },
+        "/workspaceagents/me/gitauth" => return Route::Agent { legacy: true },
+        _ => {}
+    }
+    if let Some(rest) = api.strip_prefix("/templateversions/")
+        && !rest.is_empty()
+    {
+        let (id, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        return Route::TemplateVersion {
+            id,
+            external_auth: tail == "external-auth",
+        };
     }
     let Some(rest) = api.strip_prefix("/external-auth") else {
         return Route::ApiNotFound;
@@ -125,6 +145,23 @@ pub(crate) fn operation(
             },
             _,
         ) => Err(&["GET", "POST"]),
+        (Route::Agent { legacy: false }, "GET") => Ok(Operation::GetWorkspaceAgentExternalAuth),
+        (Route::Agent { legacy: true }, "GET") => Ok(Operation::RemovedGetWorkspaceAgentGitAuth),
+        (Route::Agent { .. }, _) => Err(&["GET"]),
+        (
+            Route::TemplateVersion {
+                external_auth: true,
+                ..
+            },
+            "GET",
+        ) => Ok(Operation::GetExternalAuthByTemplateVersion),
+        (
+            Route::TemplateVersion {
+                external_auth: true,
+                ..
+            },
+            _,
+        ) => Err(&["GET"]),
         _ => Err(&[]),
     }
 }
@@ -166,6 +203,33 @@ mod tests {
             }
         );
         assert_eq!(route("/api/v2/buildinfo"), Route::BuildInfo);
+        assert_eq!(
+            route("/api/v2/workspaceagents/me/external-auth"),
+            Route::Agent { legacy: false }
+        );
+        assert_eq!(
+            route("/api/v2/workspaceagents/me/gitauth"),
+            Route::Agent { legacy: true }
+        );
+        assert_eq!(
+            route("/api/v2/workspaceagents/me/other"),
+            Route::ApiNotFound
+        );
+        assert_eq!(
+            route("/api/v2/templateversions/x/external-auth"),
+            Route::TemplateVersion {
+                id: "x",
+                external_auth: true
+            }
+        );
+        assert_eq!(
+            route("/api/v2/templateversions/x"),
+            Route::TemplateVersion {
+                id: "x",
+                external_auth: false
+            }
+        );
+        assert_eq!(route("/api/v2/templateversions/"), Route::ApiNotFound);
         assert_eq!(route("/api/v2/buildinfo/"), Route::ApiNotFound);
         assert_eq!(route("/api/v2/external-authx"), Route::ApiNotFound);
         assert_eq!(route("/api/v2/users/me"), Route::ApiNotFound);

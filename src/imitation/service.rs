@@ -11,6 +11,7 @@ use axum::response::Response;
 use chrono::Utc;
 use http::{HeaderName, Request, StatusCode, header};
 
+use super::agent;
 use super::auth::{self, SIGNED_OUT};
 use super::control::Control;
 use super::csrf;
@@ -59,6 +60,12 @@ pub(crate) async fn serve(
         None
     };
     let mut reply = respond(&shared, &parts, &path, &route, peer, decoded);
+    if let Some(hold) = reply.hold.take() {
+        // The headers already decided (rate limit) go on whatever the wait ends with.
+        let headers = std::mem::take(&mut reply.headers);
+        reply = agent::listen(&shared, hold).await;
+        reply.headers = headers;
+    }
     if let (Some(hook), Some(operation)) = (&shared.hook, operation) {
         reply.apply_hook(hook, operation.id());
     }
@@ -142,7 +149,18 @@ fn respond(
             drop(state);
             build_info(shared, &parts.method)
         }
-        Route::List | Route::Provider { .. } => {
+        Route::Agent { .. } => {
+            let trim = release.has(Behaviour::TrimmedTokens);
+            match agent::answer(&mut state, headers, query, &parts.method, now, trim) {
+                Ok(reply) => reply,
+                Err(hold) => {
+                    let mut reply = Reply::empty(StatusCode::OK);
+                    reply.hold = Some(hold);
+                    reply
+                }
+            }
+        }
+        Route::List | Route::Provider { .. } | Route::TemplateVersion { .. } => {
             if let Err(rejection) = authenticated {
                 drop(state);
                 let www = auth::www_authenticate(headers, &shared.addr.to_string());
@@ -191,6 +209,9 @@ fn dispatch(
         device_settings,
         ..
     } = state;
+    if let Route::TemplateVersion { id, external_auth } = route {
+        return agent::template_version(state, id, *external_auth, method, now);
+    }
     let Route::Provider { id, .. } = route else {
         return match routing::operation(route, method) {
             Ok(Operation::GetUserExternalAuths) => handlers::list(providers, links, release, now),
@@ -219,8 +240,14 @@ fn dispatch(
                 instant,
             )
         }
-        // routing never maps a provider path to the list.
-        Ok(Operation::GetUserExternalAuths) | Err([]) => route_not_found(),
+        // routing never maps a provider path to the list or the other routes.
+        Ok(
+            Operation::GetUserExternalAuths
+            | Operation::GetExternalAuthByTemplateVersion
+            | Operation::GetWorkspaceAgentExternalAuth
+            | Operation::RemovedGetWorkspaceAgentGitAuth,
+        )
+        | Err([]) => route_not_found(),
         Err(allowed) => method_not_allowed(allowed),
     }
 }

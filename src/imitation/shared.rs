@@ -10,7 +10,7 @@ use super::release::Release;
 use super::state::{Seed, State};
 
 /// Rewrites a response before it is sent: called with the `operationId`, the status and the
-/// JSON body (`None` for an empty body) of every response to one of the five operations,
+/// JSON body (`None` for an empty body) of every response to one of the spec's operations,
 /// errors included. Use it to inject drift. A changed body is re-encoded with Coder's key
 /// order for known field names; unknown keys follow alphabetically.
 pub type ResponseHook =
@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     /// The control API answers under `/__imitation` (asked for, and on loopback).
     pub http_control: bool,
     pub addr: SocketAddr,
+    /// Turns true when the server stops: held `listen` requests end then.
+    pub stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Shared {

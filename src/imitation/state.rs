@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use std::time::Duration;
 
+use super::agent::{AgentSeed, AgentState};
 use super::auth::{self, Session};
 use super::config::{Expiry, LinkSeed, ProviderConfig};
 use super::device::{DeviceSettings, DeviceStore};
@@ -83,6 +84,8 @@ pub(crate) struct State {
     pub devices: DeviceStore,
     pub device_settings: DeviceSettings,
     pub limiter: Option<RateLimiter>,
+    /// Workspace agents, template versions and refresh faults (`agent.rs`).
+    pub agents: AgentState,
 }
 
 impl State {
@@ -126,6 +129,7 @@ pub(crate) struct Seed {
     pub rate_limit: Option<(u32, Duration)>,
     /// API keys in Coder's format, each with its lifetime from start (negative: expired).
     pub sessions: Vec<(String, chrono::Duration)>,
+    pub agents: AgentSeed,
 }
 
 impl Seed {
@@ -175,6 +179,7 @@ impl Seed {
             limiter: self
                 .rate_limit
                 .map(|(requests, window)| RateLimiter::new(requests, window)),
+            agents: self.agents.state(),
         }
     }
 }

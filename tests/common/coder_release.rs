@@ -494,6 +494,16 @@ fn route(
         }
     } else if let Some(rest) = rest.strip_prefix("/external-auth") {
         external_auth(deployment, method, rest, token.as_deref(), body)
+    } else if matches!(
+        rest,
+        "/workspaceagents/me/external-auth" | "/workspaceagents/me/gitauth"
+    ) {
+        workspace_agent(token.as_deref())
+    } else if let Some(version) = rest
+        .strip_prefix("/templateversions/")
+        .and_then(|rest| rest.strip_suffix("/external-auth"))
+    {
+        template_version(deployment, token.as_deref(), version)
     } else {
         Answer::error(404, "Route not found.", "")
     };
@@ -600,6 +610,57 @@ fn authenticate(deployment: &Deployment, token: Option<&str>) -> Result<(), Answ
         return Err(answer);
     }
     Err(answer.header("WWW-Authenticate", challenge))
+}
+
+/// The agent route's own authentication (`httpmw.ExtractWorkspaceAgentAndLatestBuild`): this
+/// deployment has no workspace agents, so a well-formed agent token is never authorized. No
+/// `WWW-Authenticate` on any of these.
+fn workspace_agent(token: Option<&str>) -> Answer {
+    match token {
+        None | Some("") => {
+            Answer::error(401, "Cookie \"coder_session_token\" must be provided.", "")
+        }
+        Some(token) if !is_uuid(token) => Answer::error(
+            401,
+            "Workspace agent token invalid.",
+            &format!(
+                "An agent token must be a valid UUIDv4. (len {})",
+                token.len()
+            ),
+        ),
+        Some(_) => Answer::error(
+            401,
+            "Workspace agent not authorized.",
+            "The agent cannot authenticate until the workspace provision job has been completed. \
+             If the job is no longer running, this agent is invalid.",
+        ),
+    }
+}
+
+/// A template version's providers: session authentication, then the id as a UUID (google/uuid's
+/// `Parse`), then the lookup; this deployment has no template versions.
+fn template_version(deployment: &Deployment, token: Option<&str>, id: &str) -> Answer {
+    if let Err(answer) = authenticate(deployment, token) {
+        return answer;
+    }
+    if !is_uuid(id) {
+        let detail = if [32, 36, 38, 45].contains(&id.len()) {
+            "invalid UUID format".to_owned()
+        } else {
+            format!("invalid UUID length: {}", id.len())
+        };
+        return Answer::error(400, &format!("Invalid UUID {}.", go_quote(id)), &detail);
+    }
+    Answer::error(404, NOT_FOUND, "")
+}
+
+/// The canonical 36-character form: hex in 8-4-4-4-12 groups.
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// `SplitAPIToken`.

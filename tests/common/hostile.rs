@@ -24,6 +24,13 @@ pub const USER_CODE: &str = "QZXJ-KVWP";
 const SIGNED_OUT: &str =
     "You are signed out or your session has expired. Please sign in again to continue.";
 const NOT_FOUND: &str = "Resource not found or you do not have access to this resource";
+/// The workspace agent token the agent runs pass: a UUID, distinctive, so a leak is found by grep.
+pub const AGENT_TOKEN: &str = "5ec7e7a9-0a6e-4b1d-9c3f-7f00d5ec0e75";
+/// The owner's access token `Fault::Coder`'s agent route hands out for github.
+pub const ACCESS_TOKEN: &str = "gho_FAULTxACCESSxTOKENx7c41d9e2";
+/// The template version `Fault::Coder` knows.
+pub const TEMPLATE_VERSION: &str = "0d5e4c3b-2a19-4807-b6f5-e4d3c2b1a090";
+
 /// The harness's malformed and unknown tokens (conformance/cases/mod.rs).
 const MALFORMED_TOKEN: &str = "not-a-session-token";
 /// No hostile server waits longer than this for anything: a hang guard for the suite itself.
@@ -138,6 +145,14 @@ pub enum Fault {
     /// `Coder`, but its device answers repeat the device and user codes where reports quote
     /// values (a wrongly typed field, a header, an error message).
     CoderLeakingCodes,
+    /// `Coder`, but every agent-route answer other than the linked one repeats the owner's
+    /// access token and the agent token in an error message, a header and the Content-Type.
+    CoderEchoingAgentSecrets,
+    /// `Coder`, but the agent route's linked answer has a number for `username` and a string
+    /// for `token_extra`.
+    CoderAgentWrongTypes,
+    /// `Coder`, but a `listen` request on the agent route is never answered.
+    CoderHangingListen,
 }
 
 /// A running server; stops (and drops every open connection) when dropped.
@@ -327,6 +342,46 @@ impl Connection {
                 write_and_close(stream, &answer.bytes()).await
             }
             Fault::Coder => write_and_close(stream, &coder(request, false).bytes()).await,
+            Fault::CoderHangingListen if request.path.contains("listen") => {
+                tokio::time::sleep(SERVER_PATIENCE).await;
+                Ok(())
+            }
+            Fault::CoderHangingListen => {
+                write_and_close(stream, &coder(request, false).bytes()).await
+            }
+            // The linked answer teaches the client the access token; every other agent answer
+            // then repeats it.
+            Fault::CoderEchoingAgentSecrets
+                if is_agent_route(request)
+                    && !String::from_utf8_lossy(&coder(request, false).body)
+                        .contains(ACCESS_TOKEN) =>
+            {
+                let leak = format!("{ACCESS_TOKEN} for {AGENT_TOKEN}");
+                let answer = Answer::new(
+                    400,
+                    Some(&format!("application/json; charset={ACCESS_TOKEN}")),
+                    serde_json::json!({ "message": leak, "detail": ACCESS_TOKEN }).to_string(),
+                )
+                .header("X-Echo-Token", &leak);
+                write_and_close(stream, &answer.bytes()).await
+            }
+            Fault::CoderEchoingAgentSecrets => {
+                write_and_close(stream, &coder(request, false).bytes()).await
+            }
+            Fault::CoderAgentWrongTypes => {
+                let mut answer = coder(request, false);
+                if is_agent_route(request)
+                    && String::from_utf8_lossy(&answer.body).contains(ACCESS_TOKEN)
+                {
+                    answer.body = serde_json::json!({
+                        "access_token": ACCESS_TOKEN, "token_extra": ACCESS_TOKEN, "url": "",
+                        "type": "github", "username": 42, "password": "",
+                    })
+                    .to_string()
+                    .into_bytes();
+                }
+                write_and_close(stream, &answer.bytes()).await
+            }
             Fault::CoderLeakingCodes => {
                 write_and_close(stream, &coder(request, true).bytes()).await
             }
@@ -392,6 +447,78 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
     }
 }
 
+fn is_agent_route(request: &Request) -> bool {
+    request.path.starts_with("/api/v2/workspaceagents/me/")
+}
+
+/// The first value of a query parameter (no decoding: the harness sends plain values).
+fn query_value<'a>(path: &'a str, name: &str) -> Option<&'a str> {
+    path.split_once('?')?
+        .1
+        .split('&')
+        .find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == name))
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+/// The workspace agent route as Coder answers it: agent authentication (no WWW-Authenticate),
+/// the query rules, then github linked (`ACCESS_TOKEN`) and gitlab unlinked.
+fn agent_route(request: &Request, error: impl Fn(u16, &str, Option<&str>) -> Answer) -> Answer {
+    let Some(token) = request.token() else {
+        return error(
+            401,
+            "Cookie \"coder_session_token\" must be provided.",
+            None,
+        );
+    };
+    if token.len() != 36 {
+        return error(
+            401,
+            "Workspace agent token invalid.",
+            Some(&format!(
+                "An agent token must be a valid UUIDv4. (len {})",
+                token.len()
+            )),
+        );
+    }
+    if token != AGENT_TOKEN {
+        return error(
+            401,
+            "Workspace agent not authorized.",
+            Some(
+                "The agent cannot authenticate until the workspace provision job has been \
+                 completed. If the job is no longer running, this agent is invalid.",
+            ),
+        );
+    }
+    let id = query_value(&request.path, "id");
+    let matching = query_value(&request.path, "match").or(query_value(&request.path, "url"));
+    let form = |access_token: &str, url: &str, kind: &str| {
+        serde_json::json!({
+            "access_token": access_token, "token_extra": null, "url": url, "type": kind,
+            "username": access_token, "password": "",
+        })
+        .to_string()
+    };
+    match (id, matching) {
+        (None, None) => error(400, "'url' or 'id' must be provided!", None),
+        (Some(_), Some(_)) => error(400, "'url' and 'id' cannot be provided together!", None),
+        (Some("github"), None) => Answer::json(200, form(ACCESS_TOKEN, "", "github")),
+        (Some("gitlab"), None) => Answer::json(
+            200,
+            form("", "https://coder.fault.example/external-auth/gitlab", ""),
+        ),
+        (_, matching) => error(
+            404,
+            &format!(
+                "No matching external auth provider found in Coder for the url {:?}.",
+                matching.unwrap_or_default()
+            ),
+            Some("External auth provider not found."),
+        ),
+    }
+}
+
 /// A Coder that honours the contract for the requests the harness sends.
 fn coder(request: &Request, leak_codes: bool) -> Answer {
     let error = |status: u16, message: &str, detail: Option<&str>| {
@@ -401,6 +528,9 @@ fn coder(request: &Request, leak_codes: bool) -> Answer {
         }
         Answer::json(status, body.to_string())
     };
+    if is_agent_route(request) {
+        return agent_route(request, error);
+    }
     let signed_out = |detail: &str| {
         error(401, SIGNED_OUT, Some(detail)).header(
             "WWW-Authenticate",
@@ -422,6 +552,29 @@ fn coder(request: &Request, leak_codes: bool) -> Answer {
         Some(_) => return signed_out("API key is invalid."),
     }
     let path = request.path.split('?').next().unwrap_or_default();
+    if let Some(version) = path
+        .strip_prefix("/api/v2/templateversions/")
+        .and_then(|rest| rest.strip_suffix("/external-auth"))
+    {
+        return match version {
+            TEMPLATE_VERSION => Answer::json(
+                200,
+                serde_json::json!([{
+                    "id": "github", "type": "github", "display_name": "GitHub",
+                    "display_icon": "/icon/github.svg",
+                    "authenticate_url": "https://coder.fault.example/external-auth/github",
+                    "authenticated": false,
+                }])
+                .to_string(),
+            ),
+            v if v.len() != 36 => error(
+                400,
+                &format!("Invalid UUID {v:?}."),
+                Some(&format!("invalid UUID length: {}", v.len())),
+            ),
+            _ => error(404, NOT_FOUND, None),
+        };
+    }
     let Some(rest) = path.strip_prefix("/api/v2/external-auth") else {
         return error(404, "Route not found.", None);
     };

@@ -1,0 +1,608 @@
+//! The external-auth routes outside the `Git` tag: the workspace agent's token lookup
+//! (`/api/v2/workspaceagents/me/external-auth` and its deprecated alias `/gitauth`, called with
+//! an agent token) with its `listen` long poll, and a template version's providers
+//! (`/api/v2/templateversions/{templateversion}/external-auth`). As coderd/workspaceagents.go
+//! L1957-2230 and coderd/templateversions.go L334-428 answer them.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, Method, StatusCode, header};
+use serde::Serialize;
+
+use super::auth;
+use super::gotime;
+use super::handlers::{RESOURCE_NOT_FOUND, VALIDATION_FAILURE};
+use super::reply::Reply;
+use super::shared::Shared;
+use super::state::{Link, Provider, State};
+use super::uuid;
+
+/// coderd's listen ticker: a held request looks at the link once a second, the first time one
+/// second after it started waiting (coderd/workspaceagents.go L2149-2160).
+pub const LISTEN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The longest the imitation holds a `listen` request (default; see
+/// [`ImitationBuilder::listen_max_wait`](super::ImitationBuilder::listen_max_wait)). **Coder
+/// has no such limit**: no deadline in the loop and no `WriteTimeout` (cli/server.go
+/// L1245-1254), so a real server holds the request until the link appears or the client
+/// leaves. The imitation stops after ten minutes so that a forgotten client cannot hold a
+/// connection for ever, and then answers as coderd does when a held request's context ends
+/// while the client is still connected (server shutdown): 200 with an empty body.
+pub const LISTEN_MAX_WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// How long a refreshed token lives (GitLab's 2 hours), as in the `Git` handlers.
+const REFRESHED_LIFETIME: chrono::Duration = chrono::Duration::hours(2);
+
+/// The error chain `RefreshToken` reports while a provider's token endpoint is failing
+/// ([`Control::fail_refresh`](super::Control::fail_refresh)).
+pub(crate) const REFRESH_FAILURE: &str =
+    "refresh external auth token: oauth2: cannot fetch token: 502 Bad Gateway";
+
+/// Template version of the default deployment that references `github` and, optionally,
+/// `gitlab`.
+pub const TEMPLATE_VERSION_WITH_PROVIDERS: &str = "7c5a6a52-8f0e-4d3b-9a61-0b8f4c2e1d01";
+/// Template version of the default deployment that references no provider (`[]`).
+pub const TEMPLATE_VERSION_WITHOUT_PROVIDERS: &str = "7c5a6a52-8f0e-4d3b-9a61-0b8f4c2e1d02";
+/// Template version of the default deployment that references `github` and `bitbucket`, a
+/// provider that is no longer configured: 404 for the whole request.
+pub const TEMPLATE_VERSION_WITH_REMOVED_PROVIDER: &str = "7c5a6a52-8f0e-4d3b-9a61-0b8f4c2e1d03";
+
+/// What an agent may do with the owner's data: its Terraform `coder_agent.api_key_scope`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AgentScope {
+    /// `all`: the agent acts as the workspace owner.
+    #[default]
+    All,
+    /// `no_user_data`: the owner's personal data is off limits, so the agent route answers
+    /// 403 `Forbidden.` once a provider is found.
+    NoUserData,
+}
+
+/// A provider a template version references (a `coder_external_auth` data source).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderReference {
+    pub provider_id: String,
+    /// `optional = true` in the template: the answer carries `"optional":true`.
+    pub optional: bool,
+}
+
+impl ProviderReference {
+    /// A provider the template requires.
+    pub fn required(provider_id: impl Into<String>) -> Self {
+        Self {
+            provider_id: provider_id.into(),
+            optional: false,
+        }
+    }
+
+    /// A provider the template marks optional.
+    pub fn optional(provider_id: impl Into<String>) -> Self {
+        Self {
+            provider_id: provider_id.into(),
+            optional: true,
+        }
+    }
+}
+
+/// What the agent side of a server starts from, kept so a reset returns to it.
+#[derive(Clone, Debug)]
+pub(crate) struct AgentSeed {
+    /// Agent tokens (canonical UUIDs), all bound to the one user, with their scopes.
+    pub agents: Vec<(String, AgentScope)>,
+    /// Template version ids (canonical UUIDs) with the providers each references, in order.
+    pub template_versions: Vec<(String, Vec<ProviderReference>)>,
+    /// The deployment's access URL (`http://127.0.0.1:PORT`), for the links' `url`.
+    pub access_url: String,
+    /// Makes the imitated access tokens differ between servers.
+    pub salt: u64,
+    pub listen_max_wait: Duration,
+}
+
+impl AgentSeed {
+    pub fn state(&self) -> AgentState {
+        AgentState {
+            agents: self.agents.iter().cloned().collect(),
+            template_versions: self.template_versions.clone(),
+            failing_refresh: HashSet::new(),
+            access_url: self.access_url.clone(),
+            salt: self.salt,
+            listen_max_wait: self.listen_max_wait,
+        }
+    }
+}
+
+/// The default deployment's template versions.
+pub(crate) fn default_template_versions() -> Vec<(String, Vec<ProviderReference>)> {
+    vec![
+        (
+            TEMPLATE_VERSION_WITH_PROVIDERS.to_owned(),
+            vec![
+                ProviderReference::required("github"),
+                ProviderReference::optional("gitlab"),
+            ],
+        ),
+        (TEMPLATE_VERSION_WITHOUT_PROVIDERS.to_owned(), Vec::new()),
+        (
+            TEMPLATE_VERSION_WITH_REMOVED_PROVIDER.to_owned(),
+            vec![
+                ProviderReference::required("github"),
+                ProviderReference::required("bitbucket"),
+            ],
+        ),
+    ]
+}
+
+/// Agents, template versions and refresh faults.
+#[derive(Debug)]
+pub(crate) struct AgentState {
+    pub agents: HashMap<String, AgentScope>,
+    pub template_versions: Vec<(String, Vec<ProviderReference>)>,
+    /// Providers whose token endpoint fails: refreshing an expired token is a 500.
+    pub failing_refresh: HashSet<String>,
+    access_url: String,
+    salt: u64,
+    pub listen_max_wait: Duration,
+}
+
+impl AgentState {
+    /// The access token the link holds: `""` when the row has none, otherwise a value that
+    /// changes whenever the row is rewritten (a new link, a refresh), as a provider's would.
+    fn access_token(&self, link: &Link) -> String {
+        if !link.has_access_token {
+            return String::new();
+        }
+        let mut hasher = DefaultHasher::new();
+        (
+            self.salt,
+            &link.provider_id,
+            link.updated_at.timestamp_micros(),
+        )
+            .hash(&mut hasher);
+        format!("imitation_{:016x}", hasher.finish())
+    }
+
+    /// `<access URL>/external-auth/<id>`: the web page where the owner links the provider.
+    fn link_url(&self, provider_id: &str) -> String {
+        format!("{}/external-auth/{provider_id}", self.access_url)
+    }
+}
+
+/// What `RefreshToken` made of the caller's link.
+enum Refreshed {
+    Valid,
+    /// `InvalidTokenError`: expired and not refreshable, or rejected by the provider.
+    Invalid,
+    /// Any other error, with its chain.
+    Failed(String),
+}
+
+/// coderd's `RefreshToken` on the caller's link: refresh an expired, refreshable token
+/// (persisting it), then validate it when the provider has a validate URL.
+fn refresh_token(
+    provider: &Provider,
+    link: &mut Link,
+    failing_refresh: bool,
+    now: DateTime<Utc>,
+) -> Refreshed {
+    if link.expired(now) {
+        if provider.config.no_refresh || !link.has_refresh_token {
+            return Refreshed::Invalid;
+        }
+        if failing_refresh {
+            return Refreshed::Failed(REFRESH_FAILURE.to_owned());
+        }
+        let at = gotime::db_time(now);
+        link.expires = at + REFRESHED_LIFETIME;
+        link.updated_at = at;
+    }
+    validate(provider, link)
+}
+
+/// `ValidateToken`: no validate URL counts as valid.
+fn validate(provider: &Provider, link: &Link) -> Refreshed {
+    if !provider.config.validate {
+        Refreshed::Valid
+    } else if provider.faults.fail_validation {
+        Refreshed::Failed(format!(
+            "validate external auth token: {VALIDATION_FAILURE}"
+        ))
+    } else if provider.faults.reject_token || !link.has_access_token {
+        Refreshed::Invalid
+    } else {
+        Refreshed::Valid
+    }
+}
+
+/// `agentsdk.ExternalAuthResponse`, in Go field order, no omitempty.
+#[derive(Serialize)]
+struct AgentBody<'a> {
+    access_token: &'a str,
+    token_extra: Option<serde_json::Map<String, serde_json::Value>>,
+    url: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    username: &'a str,
+    password: &'a str,
+}
+
+/// The unlinked form: only `url`.
+fn unlinked(url: &str) -> Reply {
+    Reply::json(
+        StatusCode::OK,
+        &AgentBody {
+            access_token: "",
+            token_extra: None,
+            url,
+            kind: "",
+            username: "",
+            password: "",
+        },
+    )
+}
+
+/// The linked form, with git's username and password by type (`createExternalAuthResponse`,
+/// compared case-sensitively).
+fn linked(kind: &str, token: &str) -> Reply {
+    let (username, password) = match kind {
+        "gitlab" => ("oauth2", token),
+        "bitbucket-cloud" | "bitbucket-server" => ("x-token-auth", token),
+        _ => (token, ""),
+    };
+    Reply::json(
+        StatusCode::OK,
+        &AgentBody {
+            access_token: token,
+            token_extra: None,
+            url: "",
+            kind,
+            username,
+            password,
+        },
+    )
+}
+
+/// A `listen` request that must wait for a link.
+#[derive(Debug)]
+pub(crate) struct Hold {
+    provider_id: String,
+    /// The token and expiry the loop must see change ("previous" in coderd): the link whose
+    /// refresh said invalid, otherwise nothing.
+    previous: Option<(String, DateTime<Utc>)>,
+}
+
+/// The agent route up to its first answer, under the state lock. `Err` is a `listen` request
+/// to hold (see [`listen`]).
+pub(crate) fn answer(
+    state: &mut State,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    method: &Method,
+    now: DateTime<Utc>,
+    trim_tokens: bool,
+) -> Result<Reply, Hold> {
+    // httpmw.ExtractWorkspaceAgentAndLatestBuild reads the token as the session middleware
+    // does (trimmed from 2.27.0); no WWW-Authenticate on any of these.
+    let Some(token) = auth::token_from_request(headers, query, trim_tokens) else {
+        return Ok(Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "Cookie \"coder_session_token\" must be provided.",
+            "",
+        ));
+    };
+    let Ok(agent) = uuid::parse(&token) else {
+        return Ok(Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "Workspace agent token invalid.",
+            &format!(
+                "An agent token must be a valid UUIDv4. (len {})",
+                token.len()
+            ),
+        ));
+    };
+    let Some(scope) = state.agents.agents.get(&agent).copied() else {
+        return Ok(Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "Workspace agent not authorized.",
+            "The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.",
+        ));
+    };
+    if method != Method::GET {
+        return Ok(Reply::empty(StatusCode::METHOD_NOT_ALLOWED).with_header(header::ALLOW, "GET"));
+    }
+    let query = query.unwrap_or("");
+    let param = |name| auth::query_param(query, name).unwrap_or_default();
+    let mut matching = param("match");
+    if matching.is_empty() {
+        matching = param("url");
+    }
+    let id = param("id");
+    if matching.is_empty() && id.is_empty() {
+        return Ok(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "'url' or 'id' must be provided!",
+            "",
+        ));
+    }
+    if !matching.is_empty() && !id.is_empty() {
+        return Ok(Reply::error(
+            StatusCode::BAD_REQUEST,
+            "'url' and 'id' cannot be provided together!",
+            "",
+        ));
+    }
+    let listen = has_param(query, "listen");
+    let Some(index) = find_provider(&state.providers, &id, &matching) else {
+        return Ok(no_provider(&state.providers, &matching));
+    };
+    if scope == AgentScope::NoUserData {
+        return Ok(Reply::error(
+            StatusCode::FORBIDDEN,
+            "Forbidden.",
+            "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
+        ));
+    }
+    let State {
+        providers,
+        links,
+        agents,
+        ..
+    } = state;
+    let provider = &providers[index];
+    let provider_id = provider.config.id.clone();
+    let url = agents.link_url(&provider_id);
+    let hold = |previous| Hold {
+        provider_id: provider_id.clone(),
+        previous,
+    };
+    let Some(link) = links.iter_mut().find(|l| l.provider_id == provider_id) else {
+        return if listen {
+            Err(hold(None))
+        } else {
+            Ok(unlinked(&url))
+        };
+    };
+    let failing = agents.failing_refresh.contains(&provider_id);
+    match refresh_token(provider, link, failing, now) {
+        Refreshed::Valid => Ok(linked(&provider.config.kind, &agents.access_token(link))),
+        Refreshed::Invalid if listen => {
+            let previous = (agents.access_token(link), link.expires);
+            Err(hold(Some(previous)))
+        }
+        Refreshed::Invalid => Ok(unlinked(&url)),
+        Refreshed::Failed(_) if listen => Err(hold(None)),
+        Refreshed::Failed(detail) => Ok(Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Failed to refresh external auth token.",
+            &detail,
+        )),
+    }
+}
+
+/// By `id`: the first with that exact id. By `match`: the last whose regex matches.
+fn find_provider(providers: &[Provider], id: &str, matching: &str) -> Option<usize> {
+    if !id.is_empty() {
+        return providers.iter().position(|p| p.config.id == id);
+    }
+    providers.iter().rposition(|p| {
+        p.config
+            .regex
+            .as_deref()
+            .and_then(|source| regex::Regex::new(source).ok())
+            .is_some_and(|regex| regex.is_match(matching))
+    })
+}
+
+/// The 404 when nothing matched (an unknown `id` reads `for the url ""`).
+fn no_provider(providers: &[Provider], matching: &str) -> Reply {
+    let detail = if providers.is_empty() {
+        "External auth provider not found.".to_owned()
+    } else {
+        let regexes: Vec<String> = providers
+            .iter()
+            .filter_map(|p| {
+                let source = p.config.regex.as_deref()?;
+                Some(format!("{}={}", p.config.id, uuid::go_quote(source)))
+            })
+            .collect();
+        format!(
+            "The configured external auth provider have regex filters that do not match the url. Provider url regex: {}",
+            regexes.join(",")
+        )
+    };
+    Reply::error(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "No matching external auth provider found in Coder for the url {}.",
+            uuid::go_quote(matching)
+        ),
+        &detail,
+    )
+}
+
+/// Go's `Query().Has`: the name appears, with or without a value.
+fn has_param(query: &str, name: &str) -> bool {
+    query
+        .split('&')
+        .any(|pair| pair.split_once('=').map_or(pair, |(key, _)| key) == name)
+}
+
+/// The long poll: once every [`LISTEN_POLL_INTERVAL`], the linked form as soon as the link
+/// holds a new token that validates. coderd never refreshes here (an expired token waits for a
+/// new link) and only logs validation errors. Dropped when the client goes away (the
+/// connection ends), so nothing is written then. On server shutdown or after the max wait:
+/// 200 with an empty body, as coderd's handler returning without writing.
+pub(crate) async fn listen(shared: &Shared, hold: Hold) -> Reply {
+    let max_wait = shared.lock().agents.listen_max_wait;
+    let deadline = tokio::time::Instant::now() + max_wait;
+    let mut stopped = shared.stopped.clone();
+    let mut ticker = tokio::time::interval_at(
+        tokio::time::Instant::now() + LISTEN_POLL_INTERVAL,
+        LISTEN_POLL_INTERVAL,
+    );
+    let mut previous = hold.previous;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = tokio::time::sleep_until(deadline) => return Reply::empty(StatusCode::OK),
+            _ = stopped.wait_for(|stopped| *stopped) => return Reply::empty(StatusCode::OK),
+        }
+        let now = Utc::now();
+        let state = shared.lock();
+        let Some(provider) = state.provider(&hold.provider_id) else {
+            continue;
+        };
+        let Some(link) = state
+            .links
+            .iter()
+            .find(|l| l.provider_id == hold.provider_id)
+        else {
+            continue;
+        };
+        if link.expired(now) {
+            continue;
+        }
+        let current = (state.agents.access_token(link), link.expires);
+        if previous.as_ref() == Some(&current) {
+            continue;
+        }
+        let verdict = validate(provider, link);
+        previous = Some(current);
+        if matches!(verdict, Refreshed::Valid) {
+            let token = previous.as_ref().map(|(token, _)| token.as_str());
+            return linked(&provider.config.kind, token.unwrap_or_default());
+        }
+    }
+}
+
+/// `GET /api/v2/templateversions/{templateversion}/external-auth`, after the session token was
+/// accepted: the UUID, the version, then each reference in order. `external_auth` is false for
+/// any other sub-path (`Route not found.` once the version is found).
+pub(crate) fn template_version(
+    state: &mut State,
+    segment: &str,
+    external_auth: bool,
+    method: &Method,
+    now: DateTime<Utc>,
+) -> Reply {
+    let id = match uuid::parse(segment) {
+        Ok(id) => id,
+        Err(why) => {
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid UUID {}.", uuid::go_quote(segment)),
+                &why,
+            );
+        }
+    };
+    let State {
+        providers,
+        links,
+        agents,
+        ..
+    } = state;
+    let Some((_, references)) = agents.template_versions.iter().find(|(v, _)| *v == id) else {
+        return Reply::error(StatusCode::NOT_FOUND, RESOURCE_NOT_FOUND, "");
+    };
+    if !external_auth {
+        return Reply::error(StatusCode::NOT_FOUND, "Route not found.", "");
+    }
+    if method != Method::GET {
+        return Reply::empty(StatusCode::METHOD_NOT_ALLOWED).with_header(header::ALLOW, "GET");
+    }
+    let mut body = Vec::with_capacity(references.len());
+    for reference in references {
+        let Some(provider) = providers
+            .iter()
+            .find(|p| p.config.id == reference.provider_id)
+        else {
+            return Reply::error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "The template version references a Git auth provider {} that no longer exists.",
+                    uuid::go_quote(&reference.provider_id)
+                ),
+                "You'll need to update the template version to use a different provider.",
+            );
+        };
+        let authenticated = match links
+            .iter_mut()
+            .find(|l| l.provider_id == provider.config.id)
+        {
+            None => false,
+            Some(link) => {
+                let failing = agents.failing_refresh.contains(&provider.config.id);
+                match refresh_token(provider, link, failing, now) {
+                    Refreshed::Valid => true,
+                    Refreshed::Invalid => false,
+                    Refreshed::Failed(detail) => {
+                        return Reply::error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Failed to refresh external auth token.",
+                            &detail,
+                        );
+                    }
+                }
+            }
+        };
+        body.push(TemplateVersionBody {
+            id: &provider.config.id,
+            kind: &provider.config.kind,
+            display_name: &provider.config.display_name,
+            display_icon: &provider.config.display_icon,
+            authenticate_url: agents.link_url(&provider.config.id),
+            authenticated,
+            optional: reference.optional,
+        });
+    }
+    Reply::json(StatusCode::OK, &body)
+}
+
+/// `codersdk.TemplateVersionExternalAuth`, in Go field order.
+#[derive(Serialize)]
+struct TemplateVersionBody<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    display_name: &'a str,
+    display_icon: &'a str,
+    authenticate_url: String,
+    authenticated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    optional: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_is_presence_only() {
+        for query in ["listen", "listen=", "listen=false", "a=1&listen=0"] {
+            assert!(has_param(query, "listen"), "{query}");
+        }
+        for query in ["", "listening=1", "x=listen"] {
+            assert!(!has_param(query, "listen"), "{query}");
+        }
+    }
+
+    #[test]
+    fn credentials_by_type() {
+        let body = |kind| match linked(kind, "tok").payload {
+            super::super::reply::Payload::Json(bytes) => String::from_utf8(bytes).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            body("gitlab"),
+            "{\"access_token\":\"tok\",\"token_extra\":null,\"url\":\"\",\"type\":\"gitlab\",\"username\":\"oauth2\",\"password\":\"tok\"}\n"
+        );
+        assert!(
+            body("bitbucket-server").contains("\"username\":\"x-token-auth\",\"password\":\"tok\"")
+        );
+        assert!(body("GitLab").contains("\"username\":\"tok\",\"password\":\"\""));
+        assert!(body("github").contains("\"username\":\"tok\",\"password\":\"\""));
+    }
+}
