@@ -218,6 +218,17 @@ pub enum Breach {
     NoChallenge,
 }
 
+/// What stands between a healthy deployment and the client: none of it breaks the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weather {
+    /// The list answers after this long (Coder 2.34+ refreshing linked tokens with retries).
+    SlowList(std::time::Duration),
+    /// The first request to each path is rate limited: 429 with `Retry-After: 1`.
+    RateLimitedOnce,
+    /// A proxy in front answers 503 with its own HTML page to everything (a restart).
+    GatewayDown,
+}
+
 /// A running fixture; stopped when dropped.
 pub struct Fixture {
     base_url: String,
@@ -227,28 +238,40 @@ pub struct Fixture {
 impl Fixture {
     /// Serves `release`, breaking its contract in each of `breaches`, on 127.0.0.1:0.
     pub async fn start(release: CoderRelease, breaches: &[Breach]) -> Self {
-        Self::start_with(release, breaches, true).await
+        Self::start_with(release, breaches, true, None).await
+    }
+
+    /// Serves a healthy `release` in `weather`.
+    pub async fn start_in(release: CoderRelease, weather: Weather) -> Self {
+        Self::start_with(release, &[], true, Some(weather)).await
     }
 
     /// Serves `release` behind a proxy that drops `X-Coder-Build-Version` (the release is
     /// then known only from `/api/v2/buildinfo`).
     pub async fn behind_proxy_dropping_build_version(release: CoderRelease) -> Self {
-        Self::start_with(release, &[], false).await
+        Self::start_with(release, &[], false, None).await
     }
 
-    async fn start_with(release: CoderRelease, breaches: &[Breach], build_header: bool) -> Self {
+    async fn start_with(
+        release: CoderRelease,
+        breaches: &[Breach],
+        build_header: bool,
+        weather: Option<Weather>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let deployment = Arc::new(Deployment {
             release,
             breaches: breaches.to_vec(),
             build_header,
+            weather,
             access_url: base_url.clone(),
             state: Mutex::new(DeploymentState {
                 github_linked: true,
                 issued_device_codes: HashSet::new(),
                 next_device_code: 0,
                 windows: HashMap::new(),
+                rate_limited_paths: HashSet::new(),
             }),
         });
         let app = Router::new().fallback(handle).with_state(deployment);
@@ -278,6 +301,7 @@ struct Deployment {
     breaches: Vec<Breach>,
     /// Whether `X-Coder-Build-Version` reaches the client.
     build_header: bool,
+    weather: Option<Weather>,
     /// `--access-url`: the base of `resource_metadata` and buildinfo `dashboard_url`.
     access_url: String,
     state: Mutex<DeploymentState>,
@@ -290,6 +314,8 @@ struct DeploymentState {
     next_device_code: u64,
     /// Rate-limit windows: key -> (window start, unix seconds; requests in it).
     windows: HashMap<String, (u64, u64)>,
+    /// Paths already answered 429 once (`Weather::RateLimitedOnce`).
+    rate_limited_paths: HashSet<String>,
 }
 
 impl Deployment {
@@ -439,6 +465,45 @@ async fn handle(
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .unwrap_or_default();
+    match deployment.weather {
+        Some(Weather::GatewayDown) => {
+            return Response::builder()
+                .status(503)
+                .header("Content-Type", "text/html")
+                .body(Body::from(
+                    "<html><body><h1>503 Service Unavailable</h1></body></html>\n",
+                ))
+                .unwrap();
+        }
+        Some(Weather::RateLimitedOnce) => {
+            let first = deployment
+                .state
+                .lock()
+                .unwrap()
+                .rate_limited_paths
+                .insert(parts.uri.path().to_owned());
+            if first {
+                return Response::builder()
+                    .status(429)
+                    .header("Content-Type", "application/json; charset=utf-8")
+                    .header("Retry-After", "1")
+                    .body(Body::from(
+                        "{\"message\":\"You've been rate limited for sending more than 512 requests in 1m0s.\"}\n",
+                    ))
+                    .unwrap();
+            }
+        }
+        // Only an authenticated list refreshes tokens; a 401 comes at once.
+        Some(Weather::SlowList(delay))
+            if parts.method == Method::GET
+                && parts.uri.path() == "/api/v2/external-auth"
+                && header_text(&parts.headers, "Coder-Session-Token").as_deref()
+                    == Some(SESSION_TOKEN) =>
+        {
+            tokio::time::sleep(delay).await;
+        }
+        _ => {}
+    }
     let answer = route(
         &deployment,
         &parts.method,
