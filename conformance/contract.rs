@@ -47,9 +47,7 @@ impl Contract {
     /// Parses the embedded spec and compiles a validator pair for every response schema: the
     /// contract `release` must honour.
     pub fn load(release: CoderVersion) -> anyhow::Result<Self> {
-        let doc: Value =
-            serde_json::from_str(SPEC).with_context(|| format!("parse {SPEC_FILE}"))?;
-        let doc = releases::contract_of(&doc, release);
+        let doc = releases::contract_of(releases::spec(), release);
         let operations = operations_of(&doc)?;
         let components = doc
             .pointer("/components")

@@ -262,9 +262,7 @@ impl Runner {
         if deletes.is_empty() && !self.imitation {
             notes.push(Note::DeleteNotAllowed);
         }
-        for case in deletes {
-            observations.push(self.execute(case).await);
-        }
+        observations.extend(self.clone().execute_deletes(deletes).await);
         match (
             self.options.device_flow || self.imitation,
             input.device_provider(),
@@ -364,6 +362,41 @@ impl Runner {
             }),
             None => Ok(()),
         }
+    }
+
+    /// The planned DELETEs: each provider's in order (the DELETE, then the one that must find
+    /// no link), different providers at once, since one's link is not another's.
+    async fn execute_deletes(self: Arc<Self>, deletes: Vec<Case>) -> Vec<Observation> {
+        let mut by_provider: Vec<Vec<Case>> = Vec::new();
+        for case in deletes {
+            let provider = match &case.call {
+                Call::Delete { provider } => provider.clone(),
+                _ => String::new(),
+            };
+            match by_provider.iter_mut().find(|cases| {
+                matches!(&cases[0].call, Call::Delete { provider: first } if *first == provider)
+            }) {
+                Some(cases) => cases.push(case),
+                None => by_provider.push(vec![case]),
+            }
+        }
+        let mut tasks = JoinSet::new();
+        for (index, cases) in by_provider.into_iter().enumerate() {
+            let runner = self.clone();
+            tasks.spawn(async move {
+                let _permit = runner.in_flight.acquire().await.ok();
+                let mut observations = Vec::new();
+                for case in cases {
+                    observations.push(runner.execute(case).await);
+                }
+                (index, observations)
+            });
+        }
+        let mut done = tasks.join_all().await;
+        done.sort_by_key(|(index, _)| *index);
+        done.into_iter()
+            .flat_map(|(_, observations)| observations)
+            .collect()
     }
 
     /// Runs independent cases at once, at most [`MAX_CONCURRENT_REQUESTS`] in flight, and

@@ -197,8 +197,9 @@ impl ClientBuilder {
             capture: self.capture.clone(),
             ..ClientState::new(self.token.as_ref())?
         };
+        let https = base_url.starts_with("https:");
         let http = self
-            .tls(reqwest::Client::builder())
+            .tls(reqwest::Client::builder(), https)
             .user_agent(concat!("coder-external-auth/", env!("CARGO_PKG_VERSION")))
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeout)
@@ -209,15 +210,21 @@ impl ClientBuilder {
     }
 
     #[cfg(feature = "tls")]
-    fn tls(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    fn tls(&self, builder: reqwest::ClientBuilder, https: bool) -> reqwest::ClientBuilder {
         // reqwest is built without a default crypto provider (its default is aws-lc, a slow
         // C build); ring is ours. An error means a provider is already installed: keep it.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        builder.tls_certs_merge(self.extra_roots.iter().cloned())
+        if https {
+            builder.tls_certs_merge(self.extra_roots.iter().cloned())
+        } else {
+            // An http origin never reaches TLS (redirects stay on the origin), so the
+            // platform's roots (milliseconds to load) are not loaded for it.
+            builder.tls_certs_only(std::iter::empty())
+        }
     }
 
     #[cfg(not(feature = "tls"))]
-    fn tls(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    fn tls(&self, builder: reqwest::ClientBuilder, _https: bool) -> reqwest::ClientBuilder {
         builder
     }
 }

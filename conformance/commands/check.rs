@@ -103,24 +103,30 @@ async fn run_cases(
     let limit = run_limit(&options);
     let scene_options = options.clone();
     let runner = Runner::new(&target, options, secrets.clone()).map_err(blame_flag);
-    let output = match runner {
-        Ok(runner) => match tokio::time::timeout(limit, Arc::new(runner).run()).await {
-            Ok(output) => output.map_err(|err| explain(err, args.ca_cert.is_some())),
-            Err(_) => Err(anyhow!(
-                "the run exceeded its hard limit of {} s (--list-timeout + --device-flow-deadline + {} s)",
-                limit.as_secs(),
-                RUN_SLACK.as_secs()
-            )),
-        },
-        Err(err) => Err(err),
+    let main_run = async {
+        match runner {
+            Ok(runner) => match tokio::time::timeout(limit, Arc::new(runner).run()).await {
+                Ok(output) => output.map_err(|err| explain(err, args.ca_cert.is_some())),
+                Err(_) => Err(anyhow!(
+                    "the run exceeded its hard limit of {} s (--list-timeout + --device-flow-deadline + {} s)",
+                    limit.as_secs(),
+                    RUN_SLACK.as_secs()
+                )),
+            },
+            Err(err) => Err(err),
+        }
     };
+    // The embedded imitation's further scenes are deployments of their own: they run beside it.
+    let scenes = async {
+        match args.url {
+            Some(_) => Ok(Vec::new()),
+            None => run_scenes(&scene_options, secrets).await,
+        }
+    };
+    let (output, scene_observations) = tokio::join!(main_run, scenes);
     target.shutdown().await;
     let mut output = output?;
-    if args.url.is_none() {
-        output
-            .observations
-            .extend(run_scenes(&scene_options, secrets).await?);
-    }
+    output.observations.extend(scene_observations?);
     // The runner decided the release once; its contract judges every case.
     let release = &output.release;
     let contract = Contract::load(release.version)?;
@@ -246,22 +252,35 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
 /// The embedded imitation's further scenes (see [`SCENES`]), each case labelled with its
 /// scene.
 async fn run_scenes(options: &RunOptions, secrets: &Secrets) -> anyhow::Result<Vec<Observation>> {
-    let mut observations = Vec::new();
-    for scene in SCENES {
-        let target = Target::scene(scene, options.coder_version).await?;
-        secrets.add_session_token(&target.token);
-        let runner = Runner::new(&target, options.clone(), secrets.clone()).map_err(blame_flag)?;
-        let cases = (scene.cases)()
-            .into_iter()
-            .map(|mut case| {
-                case.label = format!("{} ({})", case.label, scene.name);
-                case
-            })
-            .collect();
-        observations.extend(Arc::new(runner).execute_concurrently(cases).await);
-        target.shutdown().await;
+    let mut scenes = tokio::task::JoinSet::new();
+    for (index, scene) in SCENES.iter().enumerate() {
+        let (options, secrets) = (options.clone(), secrets.clone());
+        scenes.spawn(async move {
+            let target = Target::scene(scene, options.coder_version).await?;
+            secrets.add_session_token(&target.token);
+            let runner = Runner::new(&target, options, secrets).map_err(blame_flag)?;
+            let cases = (scene.cases)()
+                .into_iter()
+                .map(|mut case| {
+                    case.label = format!("{} ({})", case.label, scene.name);
+                    case
+                })
+                .collect();
+            let observations = Arc::new(runner).execute_concurrently(cases).await;
+            target.shutdown().await;
+            anyhow::Ok((index, observations))
+        });
     }
-    Ok(observations)
+    let mut done = Vec::new();
+    while let Some(scene) = scenes.join_next().await {
+        done.push(scene.context("a scene of the embedded imitation stopped")??);
+    }
+    // In SCENES order, whatever order they finished in.
+    done.sort_by_key(|(index, _)| *index);
+    Ok(done
+        .into_iter()
+        .flat_map(|(_, observations)| observations)
+        .collect())
 }
 
 /// The longest a whole run may take.
