@@ -48,7 +48,13 @@ class Delayed(BaseHTTPRequestHandler):
         pass
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Delayed)
+class Server(ThreadingHTTPServer):
+    # The default backlog (5) would queue a burst of concurrent connections and look like
+    # extra round trips.
+    request_queue_size = 128
+
+
+server = Server(("127.0.0.1", 0), Delayed)
 server.daemon_threads = True
 with open(port_file, "w") as f:
     f.write(str(server.server_address[1]))

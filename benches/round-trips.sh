@@ -3,11 +3,14 @@
 # request after DELAY_MS (default 50): `conformance serve` behind benches/delay_proxy.py. Prints
 # the wall time, the requests, and how many sequential waves (round trips) they came in.
 # Measured, never asserted. Usage: benches/round-trips.sh [DELAY_MS]
+# (BIN=path/to/conformance measures another build, an older one say, the same way.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 delay=${1:-50}
-cargo build --release --bin conformance -q
-bin=$PWD/target/release/conformance
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --bin conformance -q
+fi
+bin=${BIN:-$PWD/target/release/conformance}
 work=$(mktemp -d)
 trap 'kill "${serve_pid:-}" "${proxy_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
