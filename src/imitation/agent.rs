@@ -14,6 +14,7 @@ use http::{HeaderMap, Method, StatusCode, header};
 use serde::Serialize;
 
 use super::auth;
+use super::gojson;
 use super::gotime;
 use super::handlers::{RESOURCE_NOT_FOUND, VALIDATION_FAILURE};
 use super::reply::Reply;
@@ -405,7 +406,7 @@ fn no_provider(providers: &[Provider], matching: &str) -> Reply {
             .iter()
             .filter_map(|p| {
                 let source = p.config.regex.as_deref()?;
-                Some(format!("{}={}", p.config.id, uuid::go_quote(source)))
+                Some(format!("{}={}", p.config.id, gojson::go_quote(source)))
             })
             .collect();
         format!(
@@ -417,7 +418,7 @@ fn no_provider(providers: &[Provider], matching: &str) -> Reply {
         StatusCode::NOT_FOUND,
         &format!(
             "No matching external auth provider found in Coder for the url {}.",
-            uuid::go_quote(matching)
+            gojson::go_quote(matching)
         ),
         &detail,
     )
@@ -493,7 +494,7 @@ pub(crate) fn template_version(
         Err(why) => {
             return Reply::error(
                 StatusCode::BAD_REQUEST,
-                &format!("Invalid UUID {}.", uuid::go_quote(segment)),
+                &format!("Invalid UUID {}.", gojson::go_quote(segment)),
                 &why,
             );
         }
@@ -523,7 +524,7 @@ pub(crate) fn template_version(
                 StatusCode::NOT_FOUND,
                 &format!(
                     "The template version references a Git auth provider {} that no longer exists.",
-                    uuid::go_quote(&reference.provider_id)
+                    gojson::go_quote(&reference.provider_id)
                 ),
                 "You'll need to update the template version to use a different provider.",
             );

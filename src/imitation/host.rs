@@ -5,6 +5,8 @@
 
 use http::{HeaderMap, Method, Version, header};
 
+use super::gojson::go_quote;
+
 /// Why Go's server refuses a request's Host, as its 400 body words it.
 pub(crate) fn check(
     version: Version,
@@ -49,26 +51,6 @@ fn escape_host(host: &str) -> String {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    out
-}
-
-/// Go's `strconv.Quote` for ASCII text (every byte past `escape_host` is ASCII): `"` and `\`
-/// escaped, control bytes as `\xNN` or their short forms.
-fn go_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 

@@ -2,6 +2,8 @@
 //! `{templateversion}` path segment: the same accepted forms and the same error texts, which
 //! reach the client in 400 and 401 details.
 
+use super::gojson::go_quote;
+
 /// A parsed UUID in canonical form (36 characters, lower case).
 pub(crate) fn parse(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
@@ -66,31 +68,6 @@ pub(crate) fn new_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     canonical(&b)
-}
-
-/// Go's `%q` (`strconv.Quote`): `"` and `\` escaped, control characters as `\n`, `\r`, `\t`,
-/// `\xNN` or `\uNNNN`; other characters, Unicode included, as they are.
-pub(crate) fn go_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
