@@ -1,7 +1,8 @@
-//! The only network and async orchestration: builds one client per credential, runs the
-//! list, plans from it, runs every read-only case at once (a bounded number in flight), then
-//! the cases that change state one at a time, then (when asked) the device flow. Produces
-//! observations; judges nothing, and names no command-line flag.
+//! The only network and async orchestration: builds one client per credential (one connection
+//! pool), runs the list beside the cases that need nothing from it, plans from the list, runs
+//! every read-only case at once (a bounded number in flight), then each provider's DELETEs in
+//! order (providers at once), then (when asked) the device flow. Produces observations;
+//! judges nothing, and names no command-line flag.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -262,7 +263,7 @@ impl Runner {
         if deletes.is_empty() && !self.imitation {
             notes.push(Note::DeleteNotAllowed);
         }
-        observations.extend(self.clone().execute_deletes(deletes).await);
+        observations.extend(self.clone().execute_sequences(deletes).await);
         match (
             self.options.device_flow || self.imitation,
             input.device_provider(),
@@ -306,21 +307,19 @@ impl Runner {
         )
     }
 
-    /// `version` from `/api/v2/buildinfo` (no token needed), if the target says.
+    /// `version` from `/api/v2/buildinfo` (no token needed), if the target says; read through
+    /// the same capped, timed capture as every case.
     async fn build_info_version(&self) -> Option<String> {
-        let client = &self.clients.missing;
+        let capture = Capture::recording(BODY_LIMIT).with_body_timeout(self.options.timeout);
+        let client = self.clients.missing.with_capture(capture.clone());
         let url = format!("{}/api/v2/buildinfo", client.baseurl());
-        let response = client.client().get(url).send().await.ok()?;
-        let limit = u64::try_from(BODY_LIMIT).unwrap_or(u64::MAX);
-        if !response.status().is_success() || response.content_length().is_some_and(|n| n > limit) {
+        let request = client.client().get(url).build().ok()?;
+        client.execute_raw(request, None).await.ok()?;
+        let raw = capture.take().pop()?;
+        if !raw.status.is_success() || raw.truncated || raw.body_error.is_some() {
             return None;
         }
-        let body = tokio::time::timeout(self.options.timeout, response.bytes())
-            .await
-            .ok()?
-            .ok()?;
-        let info: serde_json::Value =
-            serde_json::from_slice(body.get(..BODY_LIMIT.min(body.len()))?).ok()?;
+        let info: serde_json::Value = serde_json::from_slice(&raw.body).ok()?;
         info.get("version")?.as_str().map(str::to_owned)
     }
 
@@ -364,29 +363,24 @@ impl Runner {
         }
     }
 
-    /// The planned DELETEs: each provider's in order (the DELETE, then the one that must find
-    /// no link), different providers at once, since one's link is not another's.
-    async fn execute_deletes(self: Arc<Self>, deletes: Vec<Case>) -> Vec<Observation> {
-        let mut by_provider: Vec<Vec<Case>> = Vec::new();
-        for case in deletes {
-            let provider = match &case.call {
-                Call::Delete { provider } => provider.clone(),
-                _ => String::new(),
-            };
-            match by_provider.iter_mut().find(|cases| {
-                matches!(&cases[0].call, Call::Delete { provider: first } if *first == provider)
-            }) {
-                Some(cases) => cases.push(case),
-                None => by_provider.push(vec![case]),
-            }
-        }
+    /// Runs independent cases at once, at most [`MAX_CONCURRENT_REQUESTS`] in flight, and
+    /// returns their observations in plan order.
+    pub async fn execute_concurrently(self: Arc<Self>, cases: Vec<Case>) -> Vec<Observation> {
+        self.execute_sequences(cases.into_iter().map(|case| vec![case]).collect())
+            .await
+    }
+
+    /// Runs independent sequences at once (at most [`MAX_CONCURRENT_REQUESTS`] in flight),
+    /// each sequence's cases in order, and returns the observations in plan order.
+    async fn execute_sequences(self: Arc<Self>, sequences: Vec<Vec<Case>>) -> Vec<Observation> {
         let mut tasks = JoinSet::new();
-        for (index, cases) in by_provider.into_iter().enumerate() {
+        for (index, sequence) in sequences.into_iter().enumerate() {
             let runner = self.clone();
             tasks.spawn(async move {
+                // The semaphore is never closed, so a permit always comes.
                 let _permit = runner.in_flight.acquire().await.ok();
-                let mut observations = Vec::new();
-                for case in cases {
+                let mut observations = Vec::with_capacity(sequence.len());
+                for case in sequence {
                     observations.push(runner.execute(case).await);
                 }
                 (index, observations)
@@ -396,25 +390,6 @@ impl Runner {
         done.sort_by_key(|(index, _)| *index);
         done.into_iter()
             .flat_map(|(_, observations)| observations)
-            .collect()
-    }
-
-    /// Runs independent cases at once, at most [`MAX_CONCURRENT_REQUESTS`] in flight, and
-    /// returns their observations in plan order.
-    pub async fn execute_concurrently(self: Arc<Self>, cases: Vec<Case>) -> Vec<Observation> {
-        let mut tasks = JoinSet::new();
-        for (index, case) in cases.into_iter().enumerate() {
-            let runner = self.clone();
-            tasks.spawn(async move {
-                // The semaphore is never closed, so a permit always comes.
-                let _permit = runner.in_flight.acquire().await.ok();
-                (index, runner.execute(case).await)
-            });
-        }
-        let mut done: Vec<(usize, Observation)> = tasks.join_all().await;
-        done.sort_by_key(|(index, _)| *index);
-        done.into_iter()
-            .map(|(_, observation)| observation)
             .collect()
     }
 
@@ -446,9 +421,7 @@ impl Runner {
     /// A list slower than the per-request budget is worth a warning, never a failure: Coder
     /// refreshes every linked token before it answers.
     fn warn_if_slow(&self, observation: &mut Observation) {
-        let the_list = matches!(observation.case.call, Call::List)
-            && observation.case.credentials == Credentials::Session
-            && observation.response.is_some();
+        let the_list = is_session_list(&observation.case) && observation.response.is_some();
         if !the_list || observation.elapsed <= self.options.timeout {
             return;
         }
@@ -478,7 +451,7 @@ impl Runner {
     async fn attempt(&self, case: Case) -> Observation {
         let started = Instant::now();
         let capture = Capture::recording(BODY_LIMIT).with_body_timeout(self.options.timeout);
-        let is_list = matches!(case.call, Call::List) && case.credentials == Credentials::Session;
+        let is_list = is_session_list(&case);
         let is_listen = matches!(&case.call, Call::Agent { query, .. } if query.listen);
         let (client, timeout) = if is_list {
             (&self.clients.list, self.options.list_timeout)
@@ -534,6 +507,11 @@ impl Runner {
             warnings: Vec::new(),
         }
     }
+}
+
+/// The list with the session token: the one request Coder makes wait while it refreshes.
+fn is_session_list(case: &Case) -> bool {
+    matches!(case.call, Call::List) && case.credentials == Credentials::Session
 }
 
 /// Whether the target answered, if only with something HTTP does not allow.

@@ -198,7 +198,7 @@ mod tests {
         let flow = device_flow_cases("github", "code");
         let mut cases = independent_cases();
         cases.extend(read_only_plan(&input));
-        cases.extend(mutating_plan(&input));
+        cases.extend(mutating_plan(&input).into_iter().flatten());
         cases.extend([
             flow.start,
             flow.pending,

@@ -205,30 +205,32 @@ pub fn read_only_plan(input: &PlanInput) -> Vec<Case> {
     cases
 }
 
-/// Cases that change the target, one at a time: each allowed DELETE, then the same DELETE
-/// again, which must find no link.
-pub fn mutating_plan(input: &PlanInput) -> Vec<Case> {
-    let mut cases = Vec::new();
-    for provider in input
+/// Cases that change the target, one sequence per allowed provider: its DELETE, then the same
+/// DELETE again, which must find no link. Each sequence runs in order; one provider's link is
+/// not another's, so sequences may run at once.
+pub fn mutating_plan(input: &PlanInput) -> Vec<Vec<Case>> {
+    input
         .providers
         .iter()
         .filter(|provider| input.allow_delete.contains(&provider.id))
-    {
-        let call = || Call::Delete {
-            provider: provider.id.clone(),
-        };
-        let first = Case::new(&provider.id, call());
-        cases.push(if provider.linked {
-            first
-        } else {
-            no_link(first, &input.release)
-        });
-        cases.push(no_link(
-            Case::new(format!("{} again", provider.id), call()),
-            &input.release,
-        ));
-    }
-    cases
+        .map(|provider| {
+            let call = || Call::Delete {
+                provider: provider.id.clone(),
+            };
+            let first = Case::new(&provider.id, call());
+            vec![
+                if provider.linked {
+                    first
+                } else {
+                    no_link(first, &input.release)
+                },
+                no_link(
+                    Case::new(format!("{} again", provider.id), call()),
+                    &input.release,
+                ),
+            ]
+        })
+        .collect()
 }
 
 /// The first release whose DELETE finds a missing link with 404 and answers a body.
@@ -354,6 +356,7 @@ mod tests {
     fn deletes(input: &PlanInput) -> Vec<(String, u16)> {
         mutating_plan(input)
             .iter()
+            .flatten()
             .map(|case| (case.label.clone(), case.expect.status))
             .collect()
     }
