@@ -32,9 +32,13 @@ pub const RUN_SLACK: Duration = Duration::from_secs(15 * 60);
 /// Runs `check`. Errors mean the tool could not run (exit 2); reports are still written.
 pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Result<Exit> {
     let started = Instant::now();
+    // The user's tokens are secrets before anything can fail and be reported.
     let secrets = Secrets::default();
     if let Some(token) = &args.token {
         secrets.add_session_token(token);
+    }
+    if let Some(token) = &args.agent_token {
+        secrets.add_agent_token(token);
     }
     let sinks = Sinks {
         json: args.json.as_deref(),
@@ -91,13 +95,7 @@ async fn run_cases(
         }
         None => Target::imitation(args.coder_version).await?,
     };
-    secrets.add_session_token(&target.token);
-    if let Some(token) = &args.agent_token {
-        secrets.add_agent_token(token);
-    }
-    if let Some(imitation) = &target.imitation {
-        secrets.add_agent_token(imitation.server.agent_token());
-    }
+    register_imitation_tokens(&target, secrets);
     let description = target.describe();
 
     let limit = run_limit(&options);
@@ -249,6 +247,15 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
     })
 }
 
+/// An embedded imitation's own tokens are secrets like the user's (a live target's tokens are
+/// the user's, registered before anything runs).
+fn register_imitation_tokens(target: &Target, secrets: &Secrets) {
+    if let Some(imitation) = &target.imitation {
+        secrets.add_session_token(&target.token);
+        secrets.add_agent_token(imitation.server.agent_token());
+    }
+}
+
 /// The embedded imitation's further scenes (see [`SCENES`]), each case labelled with its
 /// scene.
 async fn run_scenes(options: &RunOptions, secrets: &Secrets) -> anyhow::Result<Vec<Observation>> {
@@ -257,7 +264,7 @@ async fn run_scenes(options: &RunOptions, secrets: &Secrets) -> anyhow::Result<V
         let (options, secrets) = (options.clone(), secrets.clone());
         scenes.spawn(async move {
             let target = Target::scene(scene, options.coder_version).await?;
-            secrets.add_session_token(&target.token);
+            register_imitation_tokens(&target, &secrets);
             let runner = Runner::new(&target, options, secrets).map_err(blame_flag)?;
             let cases = (scene.cases)()
                 .into_iter()
