@@ -21,10 +21,11 @@ pub struct Secrets(Arc<Mutex<Known>>);
 
 #[derive(Debug, Default)]
 struct Known {
-    /// Longest first, so a secret that contains another is masked whole.
-    values: Vec<String>,
-    /// How many secrets were too short to mask inside text.
-    too_short: usize,
+    /// Secrets masked wherever they occur; longest first, so a secret that contains another
+    /// is masked whole.
+    maskable: Vec<String>,
+    /// Secrets too short to mask inside text: masked only where a whole string equals one.
+    whole_only: Vec<String>,
 }
 
 impl Secrets {
@@ -34,16 +35,19 @@ impl Secrets {
             return;
         }
         let mut known = self.lock();
-        if known.values.iter().any(|secret| secret == value) {
-            return;
+        let Known {
+            maskable,
+            whole_only,
+        } = &mut *known;
+        let kind = if value.chars().count() < MIN_MASKABLE_LEN {
+            whole_only
+        } else {
+            maskable
+        };
+        if !kind.iter().any(|secret| secret == value) {
+            kind.push(value.to_owned());
+            kind.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
         }
-        if value.chars().count() < MIN_MASKABLE_LEN {
-            known.too_short += 1;
-        }
-        known.values.push(value.to_owned());
-        known
-            .values
-            .sort_by_key(|secret| std::cmp::Reverse(secret.len()));
     }
 
     /// Remembers a secret the server sent as JSON of any type (a code sent as a number is
@@ -105,21 +109,20 @@ impl Secrets {
 
     /// How many secrets were too short to mask inside text (reports say so).
     pub fn too_short(&self) -> usize {
-        self.lock().too_short
+        self.lock().whole_only.len()
     }
 
     /// `text` with every secret masked: a maskable one wherever it occurs, a short one only
     /// when it is the whole text.
     pub fn mask_str(&self, text: &str) -> String {
-        mask_text(&self.lock().values, text)
+        self.lock().mask_text(text)
     }
 
     /// Masks every string in `value`; with `keys`, object keys too (a server's body), without
     /// (our own report, whose keys are field names) only values. Returns whether anything
     /// changed.
     pub fn mask_value(&self, value: &mut Value, keys: bool) -> bool {
-        let known = self.lock();
-        mask_in(&known.values, value, keys)
+        self.lock().mask_in(value, keys)
     }
 
     fn lock(&self) -> MutexGuard<'_, Known> {
@@ -129,48 +132,47 @@ impl Secrets {
     }
 }
 
-fn mask_text(secrets: &[String], text: &str) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets {
-        if secret.chars().count() >= MIN_MASKABLE_LEN {
+impl Known {
+    fn mask_text(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.maskable {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MASK);
             }
-        } else if out == *secret {
+        }
+        if self.whole_only.contains(&out) {
             out = MASK.to_owned();
         }
+        out
     }
-    out
-}
 
-fn mask_in(secrets: &[String], value: &mut Value, keys: bool) -> bool {
-    match value {
-        Value::String(text) => {
-            let masked = mask_text(secrets, text);
-            let changed = masked != *text;
-            *text = masked;
-            changed
-        }
-        Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
-            mask_in(secrets, item, keys) | changed
-        }),
-        Value::Object(map) => {
-            let mut changed = false;
-            let entries = std::mem::take(map);
-            for (key, mut item) in entries {
-                changed |= mask_in(secrets, &mut item, keys);
-                let key = if keys {
-                    let masked = mask_text(secrets, &key);
-                    changed |= masked != key;
-                    masked
-                } else {
-                    key
-                };
-                map.insert(key, item);
+    fn mask_in(&self, value: &mut Value, keys: bool) -> bool {
+        match value {
+            Value::String(text) => {
+                let masked = self.mask_text(text);
+                let changed = masked != *text;
+                *text = masked;
+                changed
             }
-            changed
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, item| self.mask_in(item, keys) | changed),
+            // Our own report's keys are field names: only its values are masked.
+            Value::Object(map) if !keys => map
+                .values_mut()
+                .fold(false, |changed, item| self.mask_in(item, keys) | changed),
+            Value::Object(map) => {
+                let mut changed = false;
+                for (key, mut item) in std::mem::take(map) {
+                    changed |= self.mask_in(&mut item, keys);
+                    let masked = self.mask_text(&key);
+                    changed |= masked != key;
+                    map.insert(masked, item);
+                }
+                changed
+            }
+            _ => false,
         }
-        _ => false,
     }
 }
 
