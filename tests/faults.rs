@@ -44,6 +44,23 @@ async fn check_in(server: &Server, timeout: &str, extra: &[&str], dir: tempfile:
     binary::run(&args, &[], dir).await
 }
 
+/// A control run: it conforms (0, or 1 where a shape is new) and no case failed, besides what
+/// every run must show.
+fn conforms(what: &str, run: &Run) {
+    let code = run.code;
+    finished(what, run, code);
+    assert!(
+        code == 0 || code == 1,
+        "exit {code}; stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.cases().iter().all(|c| c["verdict"] != "failure"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// What every run must show, whatever the fault; prints the fault's table row first.
 fn finished(fault: &str, run: &Run, code: i32) {
     eprintln!(
@@ -564,19 +581,8 @@ async fn tls_trusted_through_ca_cert() {
     std::fs::write(&pem, &pki.ca_pem).unwrap();
     let pem = pem.display().to_string();
     let run = check_in(&server, "2", &["--ca-cert", &pem], dir).await;
-    let code = run.code;
     // Conforming: 0 when every shape matches the accepted snapshots, 1 when some are new.
-    finished("TLS, --ca-cert with the private CA", &run, code);
-    assert!(
-        code == 0 || code == 1,
-        "exit {code}; stderr:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.cases().iter().all(|c| c["verdict"] != "failure"),
-        "{}",
-        run.stderr
-    );
+    conforms("TLS, --ca-cert with the private CA", &run);
     assert!(server.requests().len() >= 10);
 }
 
@@ -586,18 +592,7 @@ async fn tls_trusted_through_ca_cert() {
 async fn well_behaved_coder_is_a_control() {
     let server = Server::start(Fault::Coder).await;
     let run = check(&server, "2", &[]).await;
-    let code = run.code;
-    finished("control: a well-behaved server", &run, code);
-    assert!(
-        code == 0 || code == 1,
-        "exit {code}; stderr:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.cases().iter().all(|c| c["verdict"] != "failure"),
-        "{}",
-        run.stderr
-    );
+    conforms("control: a well-behaved server", &run);
 }
 
 #[tokio::test]
@@ -795,18 +790,7 @@ const AGENT_FLAGS: [&str; 7] = [
 async fn agent_routes_of_a_well_behaved_coder_conform() {
     let server = Server::start(Fault::Coder).await;
     let run = check(&server, "2", &AGENT_FLAGS).await;
-    let code = run.code;
-    finished("control: agent and template-version routes", &run, code);
-    assert!(
-        code == 0 || code == 1,
-        "exit {code}; stderr:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.cases().iter().all(|c| c["verdict"] != "failure"),
-        "{}",
-        run.stderr
-    );
+    conforms("control: agent and template-version routes", &run);
     let ran: Vec<&str> = run
         .cases()
         .iter()
