@@ -1,93 +1,70 @@
-//! The session token as a type that cannot be printed by accident.
+//! The tokens Coder authenticates with, as types that cannot be printed by accident.
 
 use std::fmt;
 
-/// A Coder session token (`<10-char id>-<22-char secret>`).
-///
-/// `Debug` and `Display` print `SessionToken(***)`, so the secret never reaches a log, a
-/// report or a panic message through formatting. Read it with [`SessionToken::expose`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionToken(String);
+/// A secret string type: `Debug` prints `Name(***)` and `Display` prints `***`, so the secret
+/// never reaches a log, a report or a panic message through formatting; `expose` reads it.
+macro_rules! secret_token {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
 
-impl SessionToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
+        impl $name {
+            /// Wraps a token, as given: the server is the judge of its form.
+            pub fn new(token: impl Into<String>) -> Self {
+                Self(token.into())
+            }
 
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+            /// The secret itself, for the one place that must send it.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(token: String) -> Self {
+                Self(token)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(token: &str) -> Self {
+                Self(token.to_owned())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(***)"))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("***")
+            }
+        }
+    };
 }
 
-impl From<String> for SessionToken {
-    fn from(token: String) -> Self {
-        Self(token)
-    }
+secret_token! {
+    /// A Coder session token (`<10-char id>-<22-char secret>`).
+    ///
+    /// `Debug` and `Display` print `SessionToken(***)` and `***`. Read it with
+    /// [`SessionToken::expose`].
+    SessionToken
 }
 
-impl From<&str> for SessionToken {
-    fn from(token: &str) -> Self {
-        Self(token.to_owned())
-    }
-}
-
-impl fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SessionToken(***)")
-    }
-}
-
-impl fmt::Display for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// A workspace agent token: the UUID Coder issues to an agent at build time (its
-/// `CODER_AGENT_TOKEN`). It acts as the workspace owner on the agent routes, so it is as
-/// secret as a session token.
-///
-/// `Debug` and `Display` print `AgentToken(***)` and `***`. Read it with [`AgentToken::expose`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct AgentToken(String);
-
-impl AgentToken {
-    /// Wraps a token. Coder refuses anything that is not a UUID with 401 `Workspace agent token
-    /// invalid.`; that is the server's verdict to observe, so no check is made here.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for AgentToken {
-    fn from(token: String) -> Self {
-        Self(token)
-    }
-}
-
-impl From<&str> for AgentToken {
-    fn from(token: &str) -> Self {
-        Self(token.to_owned())
-    }
-}
-
-impl fmt::Debug for AgentToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AgentToken(***)")
-    }
-}
-
-impl fmt::Display for AgentToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
+secret_token! {
+    /// A workspace agent token: the UUID Coder issues to an agent at build time (its
+    /// `CODER_AGENT_TOKEN`). It acts as the workspace owner on the agent routes, so it is as
+    /// secret as a session token. Coder refuses anything that is not a UUID with 401 `Workspace
+    /// agent token invalid.`; that is the server's verdict to observe, so none is made here.
+    ///
+    /// `Debug` and `Display` print `AgentToken(***)` and `***`. Read it with
+    /// [`AgentToken::expose`].
+    AgentToken
 }
 
 #[cfg(test)]
@@ -107,5 +84,6 @@ mod tests {
         assert_eq!(agent.expose(), secret);
         let session = SessionToken::new("abcdefghij-0123456789abcdefghijkl");
         assert!(!format!("{session:?} {session}").contains("abcdefghij"));
+        assert_eq!(format!("{session:?}"), "SessionToken(***)");
     }
 }
