@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use coder_external_auth::Operation;
 use coder_external_auth::imitation::{
-    TEMPLATE_VERSION_WITH_PROVIDERS, TEMPLATE_VERSION_WITH_REMOVED_PROVIDER,
+    Behaviour, TEMPLATE_VERSION_WITH_PROVIDERS, TEMPLATE_VERSION_WITH_REMOVED_PROVIDER,
     TEMPLATE_VERSION_WITHOUT_PROVIDERS,
 };
 
 use crate::cases::{
     Call, Case, Credentials, PlanInput, agent_token_cases, is_linked, listen_case,
-    removed_provider_case, template_version_case,
+    removed_provider_case, template_version_case, user_id_cases,
 };
 use crate::observation::Observation;
 use crate::runner::{Note, Runner};
@@ -37,14 +37,20 @@ pub fn read_only_cases(runner: &Runner, input: &PlanInput) -> (Vec<Case>, Vec<No
     } else {
         notes.push(Note::AgentTokenNotGiven);
     }
+    let reads_user_id = Behaviour::TemplateVersionUserId.in_release(input.release.version);
     if runner.is_imitation() {
         cases.extend([
             template_version_case(TEMPLATE_VERSION_WITH_PROVIDERS),
             template_version_case(TEMPLATE_VERSION_WITHOUT_PROVIDERS),
             removed_provider_case(TEMPLATE_VERSION_WITH_REMOVED_PROVIDER),
         ]);
+        cases.extend(user_id_cases(
+            TEMPLATE_VERSION_WITH_PROVIDERS,
+            reads_user_id,
+        ));
     } else if let Some(id) = &runner.options().template_version {
         cases.push(template_version_case(id));
+        cases.extend(user_id_cases(id, reads_user_id));
     } else {
         notes.push(Note::TemplateVersionNotGiven);
     }

@@ -134,6 +134,7 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
     ];
     let mut drift = Vec::new();
     let mut body = None;
+    let mut free_form: &[coder_external_auth::shape::FreeForm] = &[];
     match documented {
         Some(None) => {
             checks.push(no_content_type(response));
@@ -148,6 +149,7 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
                     checks.push(schema_check(contract, schema, value));
                     drift = contract.unknown_keys(schema, value);
                     checks.push(drift_check(&drift, schema));
+                    free_form = contract.free_form(schema);
                     body = Some(value);
                 }
             }
@@ -166,7 +168,7 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
         json!({
             "status": status,
             "content_type": content_type(response).as_deref().map(media_type),
-            "body": body.map(|body| coder_external_auth::shape::shape_of(body, case.expect.keep)),
+            "body": body.map(|body| coder_external_auth::shape::shape_guided(body, case.expect.keep, free_form)),
         })
     });
     Judged {

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::releases;
+use crate::{releases, shape_guide};
 use anyhow::{Context, bail};
+use coder_external_auth::shape::FreeForm;
 use coder_external_auth::{CoderVersion, Operation};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
@@ -41,6 +42,8 @@ struct SchemaValidators {
     plain: Validator,
     /// Every object closed with `additionalProperties: false`: names keys the spec does not know.
     strict: Validator,
+    /// Where the schema allows any keys: their keys are data, not shape.
+    free_form: Vec<FreeForm>,
 }
 
 impl Contract {
@@ -85,6 +88,7 @@ impl Contract {
                 SchemaValidators {
                     plain: compile(&root(&plain_components), schema)?,
                     strict: compile(&root(&strict_components), schema)?,
+                    free_form: shape_guide::free_form_places(components, schema),
                 },
             );
         }
@@ -121,6 +125,14 @@ impl Contract {
                 message: error.to_string(),
             })
             .collect()
+    }
+
+    /// The places in a body of the schema named `schema` whose keys are data (see
+    /// [`coder_external_auth::shape::shape_guided`]).
+    pub fn free_form(&self, schema: &str) -> &[FreeForm] {
+        self.validators
+            .get(schema)
+            .map_or(&[], |validators| validators.free_form.as_slice())
     }
 
     /// JSON paths of the keys in `body` that the schema named `schema` does not declare.

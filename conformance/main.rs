@@ -15,6 +15,7 @@ mod releases;
 mod report;
 mod runner;
 mod secrets;
+mod shape_guide;
 mod snapshot;
 mod strict_json;
 mod target;

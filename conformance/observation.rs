@@ -106,8 +106,6 @@ pub enum Unanswered {
     Protocol(String),
     /// Nothing complete arrived within the budget.
     NoCompleteResponse(Duration),
-    /// The device flow could not show its user code, so nothing was sent.
-    CannotShowUserCode(String),
     /// Nobody approved the device code before the deadline.
     NotApproved(Duration),
 }
@@ -123,9 +121,6 @@ impl fmt::Display for Unanswered {
                 "no complete response within {:.1} s",
                 budget.as_secs_f64()
             ),
-            Unanswered::CannotShowUserCode(error) => {
-                write!(f, "cannot show the user code: {error}")
-            }
             Unanswered::NotApproved(deadline) => write!(
                 f,
                 "not approved within the device-flow deadline ({} s)",

@@ -644,9 +644,11 @@ async fn send(client: &Client, call: &Call) -> Result<Decode, Unanswered> {
                 )
             }
         }
-        Call::TemplateVersion { id } => {
-            through_client(client.get_external_auth_by_template_version(id).await)
-        }
+        Call::TemplateVersion { id, user_id } => through_client(
+            client
+                .get_external_auth_by_template_version(id, user_id.as_deref())
+                .await,
+        ),
     }
 }
 

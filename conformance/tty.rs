@@ -13,9 +13,14 @@ pub fn show_user_code(verification_uri: &str, user_code: &str) -> std::io::Resul
     )
 }
 
-/// Whether a terminal is there to show a user code on.
-pub fn available() -> bool {
-    terminal().is_ok()
+/// Said once when there is no terminal to show the user code on (on stderr: it holds no code).
+pub fn no_terminal(deadline: Duration) {
+    eprintln!(
+        "{:>12} no terminal to show the user code on (it is never printed to stdout or stderr): \
+         waiting up to {} s for the target to approve the device code by itself",
+        "Note",
+        deadline.as_secs()
+    );
 }
 
 /// A progress line while polling (on stderr: it holds no code).

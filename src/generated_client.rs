@@ -227,6 +227,9 @@ pub mod types {
     pub struct ExternalAuthResponse {
         ///The owner's OAuth access token; `""` in the unlinked form.
         pub access_token: ::std::string::String,
+        ///When the owner's token expires, in UTC with the `Z` suffix. The Go zero time `0001-01-01T00:00:00Z` when it never expires and in the unlinked form (no omitempty). Sent by every release from v2.36.0 on, never before (v2.36.1:codersdk/agentsdk/agentsdk.go L727-729; v2.36.1:coderd/workspaceagents.go L2401-2404, L2114-2116; coder#26883).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///The token for `gitlab`, `bitbucket-cloud` and `bitbucket-server`; `""` for every other type and in the unlinked form (L2378-2398).
         pub password: ::std::string::String,
         ///Null unless the provider had `extra_token_keys` when the link was stored (Slack's default is `["authed_user"]`). Then it has every configured key, each holding the provider's value or null (coderd/externalauth/externalauth.go L160-176, coderd/workspaceagents.go L2402-2405).
@@ -365,9 +368,9 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Coder external-auth (Git) API
 
-Hand-curated description of the five operations Coder documents under the `Git` tag, and of the three external-auth routes workspaces and templates call (the workspace agent's token lookup, its deprecated `/gitauth` alias, and a template version's providers), telling what the real server does, for every supported release from v2.25.0 to v2.35.1 (read at coder/coder f96338110b61 and verified at each release tag). Fields and bodies that only some releases send carry `x-coder-since` (the first release that sends it) or `x-coder-until` (the first release that no longer does); as written here the document accepts every supported release, and `conformance spec --coder-version X` prints the contract of release X, where every such field is required or absent. Every deliberate divergence from Coder's published Swagger is listed, with its evidence, in openapi/README.md. `license` is the described server's; this document itself is MIT OR Apache-2.0, like the crate.
+Hand-curated description of the five operations Coder documents under the `Git` tag, and of the three external-auth routes workspaces and templates call (the workspace agent's token lookup, its deprecated `/gitauth` alias, and a template version's providers), telling what the real server does, for every supported release from v2.25.0 to v2.36.1 (read at coder/coder f96338110b61 and at each release tag in the Go module, and measured against the real server built from it: realcoder/). Fields and bodies that only some releases send carry `x-coder-since` (the first release that sends it) or `x-coder-until` (the first release that no longer does); as written here the document accepts every supported release, and `conformance spec --coder-version X` prints the contract of release X, where every such field is required or absent. Every deliberate divergence from Coder's published Swagger is listed, with its evidence, in openapi/README.md. `license` is the described server's; this document itself is MIT OR Apache-2.0, like the crate.
 
-Version: 2.35.1*/
+Version: 2.36.1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -409,7 +412,7 @@ impl Client {
 }
 impl ClientInfo<crate::client::ClientState> for Client {
     fn api_version() -> &'static str {
-        "2.35.1"
+        "2.36.1"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -872,16 +875,18 @@ Arguments:
     }
     /**Get external auth by template version
 
-The providers a template version references, in the version's order, each with whether the caller has a usable token. For every linked provider the server refreshes (persisting a refreshed token) and validates the token over the network. `authenticated` is true only when that succeeded, and a refresh or validation failure other than a rejected token fails the whole request with 500 (coderd/templateversions.go L334-428). No RBAC 403 in this handler; an unreadable version is 404.
+The providers a template version references, in the version's order, each with whether the caller has a usable token. For every linked provider the server refreshes (persisting a refreshed token) and validates the token over the network. `authenticated` is true only when that succeeded, and a refresh or validation failure other than a rejected token fails the whole request with 500 (coderd/templateversions.go L334-428). Before v2.36.0 there is no RBAC 403 in this handler; from v2.36.0 `user_id` naming another user needs the right to create a workspace for that user (403 otherwise). An unreadable version is 404, checked before `user_id` is read.
 
 Sends a `GET` request to `/api/v2/templateversions/{templateversion}/external-auth`
 
 Arguments:
 - `templateversion`: Template version id, a UUID. Accepted forms are those of google/uuid v1.6.0 `Parse`: 36 characters, `urn:uuid:` + 36, 38 characters with the braces unchecked, 32 hex digits. Anything else is 400 (coderd/httpmw/httpmw.go L26-33). Stated here rather than as `format: uuid`, so the generated client takes a plain string and a check can provoke the 400.
+- `user_id`: Whose links to report: `me` (exactly; the default) or a user's UUID. Another user's UUID needs the permission to create a workspace for that user in the version's organization, else 403 `Forbidden.`; anything else that is not a UUID is 400 `Invalid user_id query parameter.` with the parser's error as detail. Read from v2.36.0 on; older releases ignore it (v2.36.1:coderd/templateversions.go L332, L342-366; coder#26653).
 */
     pub async fn get_external_auth_by_template_version<'a>(
         &'a self,
         templateversion: &'a str,
+        user_id: Option<&'a str>,
     ) -> Result<
         ResponseValue<::std::vec::Vec<types::TemplateVersionExternalAuth>>,
         Error<types::Response>,
@@ -904,6 +909,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("user_id", &user_id))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

@@ -15,7 +15,7 @@ pub struct CoderVersion {
 
 impl CoderVersion {
     /// The newest release this crate's contract describes.
-    pub const NEWEST_KNOWN: CoderVersion = CoderVersion::new(2, 35, 1);
+    pub const NEWEST_KNOWN: CoderVersion = CoderVersion::new(2, 36, 1);
 
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
         Self {

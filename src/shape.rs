@@ -2,9 +2,36 @@
 //! `date-time` strings and array element shapes. Two responses with the same structure and
 //! different data have equal shapes, so one accepted shape serves every deployment.
 //!
+//! Where the contract allows any keys (a free-form object, such as the agent route's
+//! `token_extra`), the keys are data too: [`shape_guided`] gives such a place one shape
+//! whatever it holds.
+//!
 //! Pure: depends on serde_json only.
 
 use serde_json::{Map, Value};
+
+/// The shape of a free-form object: the same for every key set.
+pub const FREE_FORM_SHAPE: &str = "object(free-form)";
+/// The shape of a nullable free-form object, null or filled: both are the contract's forms.
+pub const NULLABLE_FREE_FORM_SHAPE: &str = "object(free-form)|null";
+
+/// One step of a [`FreeForm`] place's path from the document's root.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PathStep {
+    /// The value of this key of an object.
+    Key(String),
+    /// Every element of an array.
+    AnyItem,
+}
+
+/// A place where the contract allows any keys (`additionalProperties` and no named
+/// properties), found from the contract's schema.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FreeForm {
+    pub path: Vec<PathStep>,
+    /// The contract also allows `null` there.
+    pub nullable: bool,
+}
 
 /// The shape of `value`, as JSON: scalars become their type name (`"string"`,
 /// `"string(date-time)"`, `"integer"`, `"number"`, `"boolean"`, `"null"`), objects keep their
@@ -13,6 +40,26 @@ use serde_json::{Map, Value};
 /// Values at the top-level keys named in `keep` are kept verbatim: use it for stable contract
 /// strings such as an error `message`, never for deployment data.
 pub fn shape_of(value: &Value, keep: &[&str]) -> Value {
+    shape_guided(value, keep, &[])
+}
+
+/// [`shape_of`], with each place in `free_form` shaped as [`FREE_FORM_SHAPE`] (or
+/// [`NULLABLE_FREE_FORM_SHAPE`]) when it holds an object (or, where nullable, null). Anything
+/// else there (a string where an object belongs) keeps its own shape, so it still shows.
+pub fn shape_guided(value: &Value, keep: &[&str], free_form: &[FreeForm]) -> Value {
+    let mut path = Vec::new();
+    guided(value, keep, free_form, &mut path)
+}
+
+fn guided(value: &Value, keep: &[&str], free_form: &[FreeForm], path: &mut Vec<PathStep>) -> Value {
+    if let Some(place) = free_form.iter().find(|place| place.path == *path) {
+        match value {
+            Value::Object(_) if place.nullable => return Value::from(NULLABLE_FREE_FORM_SHAPE),
+            Value::Object(_) => return Value::from(FREE_FORM_SHAPE),
+            Value::Null if place.nullable => return Value::from(NULLABLE_FREE_FORM_SHAPE),
+            _ => {}
+        }
+    }
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
@@ -20,17 +67,32 @@ pub fn shape_of(value: &Value, keep: &[&str]) -> Value {
                     let shape = if keep.contains(&key.as_str()) && !inner.is_object() {
                         inner.clone()
                     } else {
-                        shape_of(inner, &[])
+                        path.push(PathStep::Key(key.clone()));
+                        let shape = guided(inner, &[], free_form, path);
+                        path.pop();
+                        shape
                     };
                     (key.clone(), shape)
                 })
                 .collect::<Map<_, _>>(),
         ),
-        other => scalar_or_array_shape(other),
+        Value::Array(items) => {
+            path.push(PathStep::AnyItem);
+            let mut shapes: Vec<Value> = items
+                .iter()
+                .map(|item| guided(item, &[], free_form, path))
+                .collect();
+            path.pop();
+            // Sorting by the compact text gives a stable order without comparing Values.
+            shapes.sort_by_cached_key(|shape| shape.to_string());
+            shapes.dedup();
+            Value::Array(shapes)
+        }
+        other => scalar_shape(other),
     }
 }
 
-fn scalar_or_array_shape(value: &Value) -> Value {
+fn scalar_shape(value: &Value) -> Value {
     let name = match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -38,18 +100,9 @@ fn scalar_or_array_shape(value: &Value) -> Value {
         Value::Number(_) => "number",
         Value::String(text) if is_date_time(text) => "string(date-time)",
         Value::String(_) => "string",
-        Value::Array(items) => return array_shape(items),
-        Value::Object(_) => unreachable!("objects are shaped by shape_of"),
+        Value::Array(_) | Value::Object(_) => unreachable!("containers are shaped by guided"),
     };
     Value::String(name.to_owned())
-}
-
-fn array_shape(items: &[Value]) -> Value {
-    let mut shapes: Vec<Value> = items.iter().map(|item| shape_of(item, &[])).collect();
-    // Sorting by the compact text gives a stable order without comparing Values.
-    shapes.sort_by_cached_key(|shape| shape.to_string());
-    shapes.dedup();
-    Value::Array(shapes)
 }
 
 /// RFC 3339 date-time as Go emits it: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
@@ -138,6 +191,54 @@ mod tests {
             shape_of(&body, &["message"]),
             json!({"message": "Route not found.", "detail": "string", "nested": {"message": "string"}})
         );
+    }
+
+    #[test]
+    fn a_free_form_object_has_one_shape_whatever_its_keys() {
+        let extra = FreeForm {
+            path: vec![PathStep::Key("token_extra".into())],
+            nullable: true,
+        };
+        let guide = [extra];
+        let none = json!({"token_extra": null, "type": "fake"});
+        let some = json!({"token_extra": {"scope": "repo"}, "type": "fake"});
+        let other = json!({"token_extra": {"authed_user": {"id": 1}, "x": 2}, "type": "fake"});
+        assert_eq!(
+            shape_guided(&none, &[], &guide),
+            shape_guided(&some, &[], &guide)
+        );
+        assert_eq!(
+            shape_guided(&some, &[], &guide),
+            shape_guided(&other, &[], &guide)
+        );
+        assert_eq!(
+            shape_guided(&some, &[], &guide),
+            json!({"token_extra": NULLABLE_FREE_FORM_SHAPE, "type": "string"})
+        );
+        // Unguided, the keys are the shape: the false alarm the guide prevents.
+        assert_ne!(shape_of(&none, &[]), shape_of(&some, &[]));
+        // A value of the wrong type still shows.
+        let wrong = json!({"token_extra": "scope", "type": "fake"});
+        assert_eq!(
+            shape_guided(&wrong, &[], &guide),
+            json!({"token_extra": "string", "type": "string"})
+        );
+    }
+
+    #[test]
+    fn free_form_places_inside_arrays_match_every_element() {
+        let guide = [FreeForm {
+            path: vec![PathStep::AnyItem, PathStep::Key("extra".into())],
+            nullable: false,
+        }];
+        let body = json!([{"extra": {"a": 1}}, {"extra": {"b": "x", "c": null}}]);
+        assert_eq!(
+            shape_guided(&body, &[], &guide),
+            json!([{"extra": FREE_FORM_SHAPE}])
+        );
+        // Not nullable: null keeps its own shape.
+        let null = json!([{"extra": null}]);
+        assert_eq!(shape_guided(&null, &[], &guide), json!([{"extra": "null"}]));
     }
 
     #[test]

@@ -298,7 +298,7 @@ async fn refresh_failures_are_500_and_refreshes_rotate_the_token() {
     );
     assert!(detail.is_some());
     let tv = client(&server)
-        .get_external_auth_by_template_version(TEMPLATE_VERSION_WITH_PROVIDERS)
+        .get_external_auth_by_template_version(TEMPLATE_VERSION_WITH_PROVIDERS, None)
         .await
         .unwrap_err();
     assert_eq!(error(tv).0, 500);
@@ -415,7 +415,7 @@ async fn template_versions_list_their_providers_in_order() {
     let server = Imitation::start().await.unwrap();
     let client = client(&server);
     let list = client
-        .get_external_auth_by_template_version(TEMPLATE_VERSION_WITH_PROVIDERS)
+        .get_external_auth_by_template_version(TEMPLATE_VERSION_WITH_PROVIDERS, None)
         .await
         .unwrap()
         .into_inner();
@@ -436,7 +436,7 @@ async fn template_versions_list_their_providers_in_order() {
     .await;
     assert_eq!((empty.0, empty.1.as_str()), (200, "[]\n"));
     let removed = client
-        .get_external_auth_by_template_version(TEMPLATE_VERSION_WITH_REMOVED_PROVIDER)
+        .get_external_auth_by_template_version(TEMPLATE_VERSION_WITH_REMOVED_PROVIDER, None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -448,7 +448,7 @@ async fn template_versions_list_their_providers_in_order() {
         )
     );
     let unknown = client
-        .get_external_auth_by_template_version("0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
+        .get_external_auth_by_template_version("0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9", None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -460,7 +460,7 @@ async fn template_versions_list_their_providers_in_order() {
         )
     );
     let bad = client
-        .get_external_auth_by_template_version("not-a-uuid")
+        .get_external_auth_by_template_version("not-a-uuid", None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -492,7 +492,7 @@ async fn template_versions_and_agents_from_the_control_api() {
         .await
         .unwrap();
     let list = client(&server)
-        .get_external_auth_by_template_version("aaaaaaaabbbb4ccc8dddeeeeeeeeeeee")
+        .get_external_auth_by_template_version("aaaaaaaabbbb4ccc8dddeeeeeeeeeeee", None)
         .await
         .unwrap()
         .into_inner();

@@ -78,6 +78,7 @@ pub fn independent_agent_cases() -> Vec<Case> {
             "not a uuid",
             Call::TemplateVersion {
                 id: NOT_A_UUID.to_owned(),
+                user_id: None,
             },
         )
         .status(400)
@@ -88,6 +89,7 @@ pub fn independent_agent_cases() -> Vec<Case> {
             "unknown version",
             Call::TemplateVersion {
                 id: UNKNOWN_TEMPLATE_VERSION.to_owned(),
+                user_id: None,
             },
         )
         .status(404)
@@ -98,6 +100,7 @@ pub fn independent_agent_cases() -> Vec<Case> {
                 "no token",
                 Call::TemplateVersion {
                     id: NOT_A_UUID.to_owned(),
+                    user_id: None,
                 },
             ),
             Credentials::Missing,
@@ -184,8 +187,33 @@ pub fn listen_case(provider: &str) -> Case {
 pub fn template_version_case(id: &str) -> Case {
     Case::new(
         format!("version {id}"),
-        Call::TemplateVersion { id: id.to_owned() },
+        Call::TemplateVersion {
+            id: id.to_owned(),
+            user_id: None,
+        },
     )
+}
+
+/// `user_id` on a version the caller can read, with values that need no other user: `me`
+/// (the caller, as without it) and a value that is no UUID, which releases that read
+/// `user_id` refuse with 400 and older ones ignore.
+pub fn user_id_cases(id: &str, reads_user_id: bool) -> Vec<Case> {
+    let with = |user_id: &str| Call::TemplateVersion {
+        id: id.to_owned(),
+        user_id: Some(user_id.to_owned()),
+    };
+    let me = Case::new(format!("version {id} user_id me"), with("me"));
+    let malformed = Case::new(format!("version {id} user_id not a uuid"), with(NOT_A_UUID));
+    let malformed = if reads_user_id {
+        malformed
+            .status(400)
+            .message("Invalid user_id query parameter.")
+            .detail("invalid UUID length: 22")
+            .variant("invalid-user-id")
+    } else {
+        malformed
+    };
+    vec![me, malformed]
 }
 
 /// A template version that references a provider the deployment no longer has: the whole

@@ -54,6 +54,10 @@ pub const CATALOG: &[CatalogEntry] = &[
                 "no-providers",
                 "a version that references no provider ([], never null)",
             ),
+            (
+                "invalid-user-id",
+                "2.36+: a `user_id` that is neither `me` nor a UUID (400)",
+            ),
             ("no-token", "no token, not a UUID (401 wins over 400)"),
             ("not-a-uuid", "a path segment that is not a UUID (400)"),
             (

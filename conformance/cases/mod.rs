@@ -11,7 +11,7 @@ use coder_external_auth::Operation;
 
 pub use agent::{
     AgentQuery, UNKNOWN_AGENT_TOKEN, agent_token_cases, independent_agent_cases, is_linked,
-    listen_case, removed_provider_case, template_version_case,
+    listen_case, removed_provider_case, template_version_case, user_id_cases,
 };
 pub use catalog::CATALOG;
 pub use plan::{
@@ -83,9 +83,10 @@ pub enum Call {
         legacy: bool,
         query: AgentQuery,
     },
-    /// A template version's providers.
+    /// A template version's providers; `user_id` as the query names it (2.36+ reads it).
     TemplateVersion {
         id: String,
+        user_id: Option<String>,
     },
 }
 

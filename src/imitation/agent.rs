@@ -226,12 +226,16 @@ struct AgentBody<'a> {
     url: &'a str,
     #[serde(rename = "type")]
     kind: &'a str,
+    /// From 2.36.0 ([`Behaviour::AgentExpiresAt`](super::Behaviour::AgentExpiresAt)): the
+    /// link's expiry in UTC, Go's zero time when it never expires and in the unlinked form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
     username: &'a str,
     password: &'a str,
 }
 
-/// The unlinked form: only `url`.
-fn unlinked(url: &str) -> Reply {
+/// The unlinked form: only `url` (and, where the release sends it, the zero `expires_at`).
+fn unlinked(url: &str, with_expiry: bool) -> Reply {
     Reply::json(
         StatusCode::OK,
         &AgentBody {
@@ -239,6 +243,7 @@ fn unlinked(url: &str) -> Reply {
             token_extra: None,
             url,
             kind: "",
+            expires_at: with_expiry.then(|| gotime::rfc3339(&gotime::zero_time())),
             username: "",
             password: "",
         },
@@ -246,8 +251,8 @@ fn unlinked(url: &str) -> Reply {
 }
 
 /// The linked form, with git's username and password by type (`createExternalAuthResponse`,
-/// compared case-sensitively).
-fn linked(kind: &str, token: &str) -> Reply {
+/// compared case-sensitively), and the link's expiry where the release sends it.
+fn linked(kind: &str, token: &str, expires: Option<DateTime<Utc>>) -> Reply {
     let (username, password) = match kind {
         "gitlab" => ("oauth2", token),
         "bitbucket-cloud" | "bitbucket-server" => ("x-token-auth", token),
@@ -260,6 +265,7 @@ fn linked(kind: &str, token: &str) -> Reply {
             token_extra: None,
             url: "",
             kind,
+            expires_at: expires.as_ref().map(gotime::rfc3339),
             username,
             password,
         },
@@ -270,6 +276,8 @@ fn linked(kind: &str, token: &str) -> Reply {
 #[derive(Debug)]
 pub(crate) struct Hold {
     provider_id: String,
+    /// Whether the answer carries `expires_at` (the release's).
+    with_expiry: bool,
     /// The token and expiry the loop must see change ("previous" in coderd): the link whose
     /// refresh said invalid, otherwise nothing.
     previous: Option<(String, DateTime<Utc>)>,
@@ -284,6 +292,7 @@ pub(crate) fn answer(
     method: &Method,
     now: DateTime<Utc>,
     trim_tokens: bool,
+    with_expiry: bool,
 ) -> Result<Reply, Hold> {
     // httpmw.ExtractWorkspaceAgentAndLatestBuild reads the token as the session middleware
     // does (trimmed from 2.27.0); no WWW-Authenticate on any of these.
@@ -357,23 +366,28 @@ pub(crate) fn answer(
     let url = agents.link_url(&provider_id);
     let hold = |previous| Hold {
         provider_id: provider_id.clone(),
+        with_expiry,
         previous,
     };
     let Some(link) = links.iter_mut().find(|l| l.provider_id == provider_id) else {
         return if listen {
             Err(hold(None))
         } else {
-            Ok(unlinked(&url))
+            Ok(unlinked(&url, with_expiry))
         };
     };
     let failing = agents.failing_refresh.contains(&provider_id);
     match refresh_token(provider, link, failing, now) {
-        Refreshed::Valid => Ok(linked(&provider.config.kind, &agents.access_token(link))),
+        Refreshed::Valid => Ok(linked(
+            &provider.config.kind,
+            &agents.access_token(link),
+            with_expiry.then_some(link.expires),
+        )),
         Refreshed::Invalid if listen => {
             let previous = (agents.access_token(link), link.expires);
             Err(hold(Some(previous)))
         }
-        Refreshed::Invalid => Ok(unlinked(&url)),
+        Refreshed::Invalid => Ok(unlinked(&url, with_expiry)),
         Refreshed::Failed(_) if listen => Err(hold(None)),
         Refreshed::Failed(detail) => Ok(Reply::error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -473,10 +487,21 @@ pub(crate) async fn listen(shared: &Shared, hold: Hold) -> Reply {
         let verdict = validate(provider, link);
         previous = Some(current);
         if matches!(verdict, Refreshed::Valid) {
-            let token = previous.as_ref().map(|(token, _)| token.as_str());
-            return linked(&provider.config.kind, token.unwrap_or_default());
+            let (token, expires) = current_of(previous.as_ref());
+            return linked(
+                &provider.config.kind,
+                token,
+                hold.with_expiry.then_some(expires),
+            );
         }
     }
+}
+
+/// The token and expiry a listen loop has just seen.
+fn current_of(seen: Option<&(String, DateTime<Utc>)>) -> (&str, DateTime<Utc>) {
+    seen.map_or(("", gotime::zero_time()), |(token, expires)| {
+        (token.as_str(), *expires)
+    })
 }
 
 /// `GET /api/v2/templateversions/{templateversion}/external-auth`, after the session token was
@@ -486,9 +511,14 @@ pub(crate) fn template_version(
     state: &mut State,
     segment: &str,
     external_auth: bool,
-    method: &Method,
+    request: TemplateVersionRequest<'_>,
     now: DateTime<Utc>,
 ) -> Reply {
+    let TemplateVersionRequest {
+        method,
+        query,
+        reads_user_id,
+    } = request;
     let id = match uuid::parse(segment) {
         Ok(id) => id,
         Err(why) => {
@@ -514,6 +544,23 @@ pub(crate) fn template_version(
     if method != Method::GET {
         return Reply::empty(StatusCode::METHOD_NOT_ALLOWED).with_header(header::ALLOW, "GET");
     }
+    // From 2.36.0 `user_id` names whose links to report; read after the version is found.
+    let mut for_caller = true;
+    if reads_user_id {
+        let owner = auth::query_param(query.unwrap_or(""), "user_id").unwrap_or_default();
+        if !owner.is_empty() && owner != "me" {
+            if let Err(why) = uuid::parse(&owner) {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid user_id query parameter.",
+                    &why,
+                );
+            }
+            // The imitation's caller is the deployment's owner (as Coder's first user is),
+            // who may act for any user; no other user has links here.
+            for_caller = false;
+        }
+    }
     let mut body = Vec::with_capacity(references.len());
     for reference in references {
         let Some(provider) = providers
@@ -531,6 +578,7 @@ pub(crate) fn template_version(
         };
         let authenticated = match links
             .iter_mut()
+            .filter(|_| for_caller)
             .find(|l| l.provider_id == provider.config.id)
         {
             None => false,
@@ -560,6 +608,14 @@ pub(crate) fn template_version(
         });
     }
     Reply::json(StatusCode::OK, &body)
+}
+
+/// What the template-version route reads of a request besides the version.
+pub(crate) struct TemplateVersionRequest<'a> {
+    pub method: &'a Method,
+    pub query: Option<&'a str>,
+    /// The release reads `user_id` ([`Behaviour::TemplateVersionUserId`](super::Behaviour::TemplateVersionUserId)).
+    pub reads_user_id: bool,
 }
 
 /// `codersdk.TemplateVersionExternalAuth`, in Go field order.
@@ -592,7 +648,7 @@ mod tests {
 
     #[test]
     fn credentials_by_type() {
-        let body = |kind| match linked(kind, "tok").payload {
+        let body = |kind| match linked(kind, "tok", None).payload {
             super::super::reply::Payload::Json(bytes) => String::from_utf8(bytes).unwrap(),
             other => panic!("{other:?}"),
         };

@@ -13,7 +13,7 @@ use crate::CoderVersion;
 
 /// The `X-Coder-Build-Version` of an imitation of [`CoderVersion::NEWEST_KNOWN`] (the
 /// default); other releases report `v{version}-imitation` the same way.
-pub const BUILD_VERSION: &str = "v2.35.1-imitation";
+pub const BUILD_VERSION: &str = "v2.36.1-imitation";
 
 /// Where `external_url` points: coderd reports the bare repository when its binary carries no
 /// VCS revision, which is the imitation's case (it is not a build of Coder).
@@ -42,6 +42,21 @@ pub enum Behaviour {
     /// The API rate limit counts a request with a valid token against its user. Before, the
     /// limiter runs ahead of authentication, so every request counts against its IP.
     RateLimitPerUser,
+    /// The agent route's answer carries `expires_at`: the link's expiry in UTC, Go's zero time
+    /// when it never expires and in the unlinked form. Absent before.
+    AgentExpiresAt,
+    /// The template-version route reads `user_id` (`me` or a UUID; 400 for anything else,
+    /// 403 for a user the caller may not act for). Ignored before.
+    TemplateVersionUserId,
+}
+
+impl Behaviour {
+    /// Whether `release` has this behaviour: it is at or after the table's `since` for it.
+    pub fn in_release(self, release: CoderVersion) -> bool {
+        RELEASE_CHANGES
+            .iter()
+            .any(|change| change.behaviour == self && release >= change.since)
+    }
 }
 
 /// One row of the release table: from `since` on, the imitation has `behaviour`.
@@ -95,6 +110,18 @@ pub const RELEASE_CHANGES: &[ReleaseChange] = &[
         behaviour: Behaviour::RateLimitPerUser,
         what: "the rate limit counts a request with a valid token against its user (was always its IP: the limiter ran before authentication)",
         evidence: "v2.31.0:coderd/httpmw/ratelimit.go:L32-71; v2.32.0:coderd/httpmw/ratelimit.go:L32-94; v2.32.0:coderd/coderd.go:L937, L970-975",
+    },
+    ReleaseChange {
+        since: CoderVersion::new(2, 36, 0),
+        behaviour: Behaviour::AgentExpiresAt,
+        what: "the agent route's answer carries `expires_at` (UTC; `0001-01-01T00:00:00Z` when the token never expires and in the unlinked form)",
+        evidence: "v2.36.1:codersdk/agentsdk/agentsdk.go:L727-729; v2.36.1:coderd/workspaceagents.go:L2378-2404, L2114-2116; absent at v2.35.1:codersdk/agentsdk/agentsdk.go:L722-732",
+    },
+    ReleaseChange {
+        since: CoderVersion::new(2, 36, 0),
+        behaviour: Behaviour::TemplateVersionUserId,
+        what: "the template-version route reads `user_id` (`me` or a UUID; otherwise 400 `Invalid user_id query parameter.`; 403 `Forbidden.` for a user the caller may not create a workspace for)",
+        evidence: "v2.36.1:coderd/templateversions.go:L332, L342-368; absent at v2.35.1:coderd/templateversions.go:L334-345",
     },
 ];
 
@@ -153,9 +180,7 @@ impl Release {
 
     /// Whether this release has `behaviour` (see [`RELEASE_CHANGES`]).
     pub fn has(&self, behaviour: Behaviour) -> bool {
-        RELEASE_CHANGES
-            .iter()
-            .any(|change| change.behaviour == behaviour && self.version >= change.since)
+        behaviour.in_release(self.version)
     }
 
     /// Whether `provider` has a revoke URL in this release: the one configured for it, else

@@ -151,7 +151,16 @@ fn respond(
         }
         Route::Agent { .. } => {
             let trim = release.has(Behaviour::TrimmedTokens);
-            match agent::answer(&mut state, headers, query, &parts.method, now, trim) {
+            let with_expiry = release.has(Behaviour::AgentExpiresAt);
+            match agent::answer(
+                &mut state,
+                headers,
+                query,
+                &parts.method,
+                now,
+                trim,
+                with_expiry,
+            ) {
                 Ok(reply) => reply,
                 Err(hold) => {
                     let mut reply = Reply::empty(StatusCode::OK);
@@ -171,7 +180,7 @@ fn respond(
                     &mut state,
                     release,
                     route,
-                    &parts.method,
+                    (&parts.method, query),
                     decoded,
                     now,
                     instant,
@@ -197,7 +206,7 @@ fn dispatch(
     state: &mut State,
     release: &Release,
     route: &Route<'_>,
-    method: &http::Method,
+    (method, query): (&http::Method, Option<&str>),
     decoded: Option<Result<String, String>>,
     now: chrono::DateTime<Utc>,
     instant: Instant,
@@ -210,7 +219,12 @@ fn dispatch(
         ..
     } = state;
     if let Route::TemplateVersion { id, external_auth } = route {
-        return agent::template_version(state, id, *external_auth, method, now);
+        let request = agent::TemplateVersionRequest {
+            method,
+            query,
+            reads_user_id: release.has(Behaviour::TemplateVersionUserId),
+        };
+        return agent::template_version(state, id, *external_auth, request, now);
     }
     let Route::Provider { id, .. } = route else {
         return match routing::operation(route, method) {
