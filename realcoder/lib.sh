@@ -63,3 +63,19 @@ wait_for_url() {
     waited=$((waited + 1))
   done
 }
+
+# ensure_postgres LOG: the bin directory of a PostgreSQL server, installed from Debian's
+# packages where none is (as root; it needs the network, so before any offline namespace).
+ensure_postgres() {
+  local log=$1 bin
+  find_pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+  bin=$(find_pgbin)
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    [ "$(id -u)" -eq 0 ] || fail "install PostgreSQL" "" "no PostgreSQL server found and not root: install Debian's postgresql package"
+    say "installing PostgreSQL from Debian's packages"
+    (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql) \
+      >"$log" 2>&1 || fail "install PostgreSQL" "$log" "apt-get install postgresql failed"
+    bin=$(find_pgbin)
+  fi
+  printf '%s' "$bin"
+}

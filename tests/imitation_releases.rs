@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use coder_external_auth::imitation::{
     Behaviour, Imitation, ImitationBuilder, LinkSeed, ProviderConfig, RELEASE_CHANGES,
+    TEMPLATE_VERSION_WITH_PROVIDERS,
 };
 use coder_external_auth::types::DeleteExternalAuthResult;
 use coder_external_auth::{ClientBuilder, CoderVersion, Error};
@@ -23,6 +24,7 @@ const RELEASES: &[CoderVersion] = &[
     CoderVersion::new(2, 30, 0),
     CoderVersion::new(2, 32, 0),
     CoderVersion::new(2, 35, 1),
+    CoderVersion::new(2, 36, 1),
 ];
 
 /// The oldest release the imitation is asked for (the conformance tool refuses older ones).
@@ -158,6 +160,42 @@ async fn probe(behaviour: Behaviour, version: CoderVersion) -> Value {
                 v.cloned().unwrap_or(Value::Null)
             })
         }
+        Behaviour::AgentExpiresAt => {
+            let server = start(Imitation::builder(), version).await;
+            let agent = |id: &'static str| {
+                http()
+                    .get(url(&server, &format!("/workspaceagents/me/external-auth?id={id}")))
+                    .header("Coder-Session-Token", server.agent_token().expose())
+                    .send()
+            };
+            // github: linked, never expiring; azure-devops: not linked.
+            let linked: Value = agent("github").await.unwrap().json().await.unwrap();
+            let unlinked: Value = agent("azure-devops").await.unwrap().json().await.unwrap();
+            json!({
+                "linked": linked.get("expires_at").cloned(),
+                "unlinked": unlinked.get("expires_at").cloned(),
+            })
+        }
+        Behaviour::TemplateVersionUserId => {
+            let server = start(Imitation::builder(), version).await;
+            let path = |user_id: &str| {
+                format!("/templateversions/{TEMPLATE_VERSION_WITH_PROVIDERS}/external-auth?user_id={user_id}")
+            };
+            let (malformed, _, body) = call(&server, reqwest::Method::GET, &path("abc")).await;
+            let (me, _, _) = call(&server, reqwest::Method::GET, &path("me")).await;
+            let other = get_json(&server, &path("0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")).await;
+            let authenticated: Vec<Value> = other
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["authenticated"].clone())
+                .collect();
+            json!({
+                "malformed": [malformed, serde_json::from_str::<Value>(&body).unwrap().get("message").cloned()],
+                "me": me,
+                "another_user_authenticated": authenticated,
+            })
+        }
         Behaviour::RateLimitPerUser => {
             let builder = Imitation::builder().rate_limit(1, Duration::from_secs(60));
             let server = start(builder, version).await;
@@ -215,6 +253,22 @@ fn recorded(behaviour: Behaviour, has: bool) -> Value {
         (Behaviour::RateLimitPerUser, true) => {
             json!({"anonymous": 401, "authenticated_after_it": 200})
         }
+        (Behaviour::AgentExpiresAt, false) => json!({"linked": null, "unlinked": null}),
+        (Behaviour::AgentExpiresAt, true) => json!({
+            "linked": "0001-01-01T00:00:00Z",
+            "unlinked": "0001-01-01T00:00:00Z",
+        }),
+        // Ignored before: the caller's own answer (github and gitlab linked).
+        (Behaviour::TemplateVersionUserId, false) => json!({
+            "malformed": [200, null],
+            "me": 200,
+            "another_user_authenticated": [true, true],
+        }),
+        (Behaviour::TemplateVersionUserId, true) => json!({
+            "malformed": [400, "Invalid user_id query parameter."],
+            "me": 200,
+            "another_user_authenticated": [false, false],
+        }),
     }
 }
 

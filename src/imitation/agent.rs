@@ -252,7 +252,12 @@ fn unlinked(url: &str, with_expiry: bool) -> Reply {
 
 /// The linked form, with git's username and password by type (`createExternalAuthResponse`,
 /// compared case-sensitively), and the link's expiry where the release sends it.
-fn linked(kind: &str, token: &str, expires: Option<DateTime<Utc>>) -> Reply {
+fn linked(
+    kind: &str,
+    token: &str,
+    expires: Option<DateTime<Utc>>,
+    token_extra: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Reply {
     let (username, password) = match kind {
         "gitlab" => ("oauth2", token),
         "bitbucket-cloud" | "bitbucket-server" => ("x-token-auth", token),
@@ -262,7 +267,7 @@ fn linked(kind: &str, token: &str, expires: Option<DateTime<Utc>>) -> Reply {
         StatusCode::OK,
         &AgentBody {
             access_token: token,
-            token_extra: None,
+            token_extra,
             url: "",
             kind,
             expires_at: expires.as_ref().map(gotime::rfc3339),
@@ -382,6 +387,7 @@ pub(crate) fn answer(
             &provider.config.kind,
             &agents.access_token(link),
             with_expiry.then_some(link.expires),
+            token_extra(provider, link),
         )),
         Refreshed::Invalid if listen => {
             let previous = (agents.access_token(link), link.expires);
@@ -492,9 +498,28 @@ pub(crate) async fn listen(shared: &Shared, hold: Hold) -> Reply {
                 &provider.config.kind,
                 token,
                 hold.with_expiry.then_some(expires),
+                token_extra(provider, link),
             );
         }
     }
+}
+
+/// `token_extra` as coderd stores it with the link: null without `extra_token_keys`, else
+/// each key with the provider's value or null.
+fn token_extra(
+    provider: &Provider,
+    link: &Link,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let keys = &provider.config.extra_token_keys;
+    let stored = link.token_extra.as_ref()?;
+    (!keys.is_empty()).then(|| {
+        keys.iter()
+            .map(|key| {
+                let value = stored.get(key).cloned();
+                (key.clone(), value.unwrap_or(serde_json::Value::Null))
+            })
+            .collect()
+    })
 }
 
 /// The token and expiry a listen loop has just seen.
@@ -648,7 +673,7 @@ mod tests {
 
     #[test]
     fn credentials_by_type() {
-        let body = |kind| match linked(kind, "tok", None).payload {
+        let body = |kind| match linked(kind, "tok", None, None).payload {
             super::super::reply::Payload::Json(bytes) => String::from_utf8(bytes).unwrap(),
             other => panic!("{other:?}"),
         };

@@ -59,6 +59,9 @@ pub struct LinkSeed {
     pub(crate) expiry: Expiry,
     pub(crate) created_at: Option<DateTime<Utc>>,
     pub(crate) updated_at: Option<DateTime<Utc>>,
+    /// What the provider's token response held beside the token (read for the provider's
+    /// `extra_token_keys`).
+    pub(crate) token_extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Default for LinkSeed {
@@ -76,7 +79,15 @@ impl LinkSeed {
             expiry: Expiry::Never,
             created_at: None,
             updated_at: None,
+            token_extra: serde_json::Map::new(),
         }
+    }
+
+    /// The values of the provider's token response beside the token, as a provider with
+    /// `extra_token_keys` reports them (`{"scope": "repo"}`).
+    pub fn token_extra(mut self, extra: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.token_extra = extra;
+        self
     }
 
     /// Whether the row holds an access token (Coder skips validation of empty ones).
@@ -133,6 +144,8 @@ pub struct ProviderConfig {
     pub(crate) initial_link: Option<LinkSeed>,
     /// What the agent route's `match` is tested against; `None`: reachable by `id` only.
     pub(crate) regex: Option<String>,
+    /// Coder's `extra_token_keys`: the agent route's `token_extra` holds each of them.
+    pub(crate) extra_token_keys: Vec<String>,
 }
 
 impl ProviderConfig {
@@ -182,8 +195,17 @@ impl ProviderConfig {
             no_refresh: false,
             initial_link: None,
             regex: default_regex(&kind).map(str::to_owned),
+            extra_token_keys: Vec::new(),
             kind,
         }
+    }
+
+    /// `extra_token_keys`: the keys of the provider's token response Coder keeps with a link
+    /// and the agent route answers as `token_extra` (each the link's value for it, or null).
+    /// Empty (the default for every type but Slack in Coder): `token_extra` is null.
+    pub fn extra_token_keys(mut self, keys: Vec<String>) -> Self {
+        self.extra_token_keys = keys;
+        self
     }
 
     /// The `regex` the workspace agent route matches `match` against (default: Coder's for

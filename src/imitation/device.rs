@@ -18,6 +18,10 @@ pub(crate) struct DeviceSettings {
     pub enforce_interval: bool,
     /// Approve a pending code on this poll.
     pub auto_approve_after: Option<u32>,
+    /// The provider's token for an approved code: its lifetime in seconds (`None`: it never
+    /// expires, as GitHub's device tokens) and whether it comes with a refresh token.
+    pub token_expires_in: Option<i64>,
+    pub token_refresh: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,6 +222,8 @@ mod tests {
             expires_in: 899,
             enforce_interval: enforce,
             auto_approve_after: auto,
+            token_expires_in: None,
+            token_refresh: false,
         }
     }
 

@@ -43,6 +43,8 @@ struct ProviderEntry {
     display_icon: Option<String>,
     verification_uri: Option<String>,
     pkce: Option<Vec<String>>,
+    regex: Option<String>,
+    extra_token_keys: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +69,10 @@ struct DeviceEntry {
     expires_in: Option<i64>,
     enforce_interval: Option<bool>,
     auto_approve_after: Option<u32>,
+    /// The approved code's token: lifetime in seconds (absent: never expires) and whether it
+    /// has a refresh token.
+    token_expires_in: Option<i64>,
+    token_refresh: Option<bool>,
 }
 
 /// A new API key's lifetime when the file names none (Coder's default session).
@@ -136,6 +142,9 @@ impl ImitationBuilder {
             if let Some(polls) = device.auto_approve_after {
                 self = self.auto_approve_after(polls);
             }
+            if device.token_expires_in.is_some() || device.token_refresh.is_some() {
+                self = self.device_token(device.token_expires_in, device.token_refresh == Some(true));
+            }
         }
         Ok(self)
     }
@@ -172,6 +181,12 @@ impl ProviderEntry {
         }
         if let Some(methods) = self.pkce {
             config = config.pkce(methods);
+        }
+        if let Some(regex) = self.regex {
+            config = config.regex(Some(regex));
+        }
+        if let Some(keys) = self.extra_token_keys {
+            config = config.extra_token_keys(keys);
         }
         config
     }

@@ -289,16 +289,21 @@ pub(crate) fn device_post(
         .iter()
         .find(|l| l.provider_id == *provider_id)
         .map_or(now, |l| l.created_at);
-    // GitHub device tokens carry no expires_in, so the expiry is Go's zero time.
+    // GitHub's device tokens (the default) carry no expires_in, so the expiry is Go's zero
+    // time. Coder stores no token_extra for a device-flow link (the column stays NULL).
+    let expires = settings.token_expires_in.map_or_else(gotime::zero_time, |secs| {
+        now + chrono::Duration::try_seconds(secs).unwrap_or(chrono::Duration::zero())
+    });
     state::upsert_link(
         links,
         Link {
             provider_id: provider_id.clone(),
             has_access_token: true,
-            has_refresh_token: false,
-            expires: gotime::zero_time(),
+            has_refresh_token: settings.token_refresh,
+            expires,
             created_at,
             updated_at: now,
+            token_extra: None,
         },
     );
     Reply::empty(StatusCode::NO_CONTENT)

@@ -49,6 +49,9 @@ pub(crate) struct LinkRequest {
     /// Link a provider id that is not configured.
     #[serde(default)]
     pub unconfigured: bool,
+    /// The provider's token response beside the token, for `extra_token_keys`.
+    #[serde(default)]
+    pub token_extra: serde_json::Map<String, serde_json::Value>,
 }
 
 fn yes() -> bool {
@@ -66,6 +69,7 @@ impl LinkRequest {
             .access_token(self.access_token)
             .refresh_token(self.refresh_token)
             .expiry(expiry)
+            .token_extra(self.token_extra.clone())
     }
 }
 

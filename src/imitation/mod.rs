@@ -126,6 +126,8 @@ impl ImitationBuilder {
                 expires_in: 899,
                 enforce_interval: true,
                 auto_approve_after: None,
+                token_expires_in: None,
+                token_refresh: false,
             },
             hook: None,
             coder_version: CoderVersion::NEWEST_KNOWN,
@@ -230,6 +232,15 @@ impl ImitationBuilder {
     /// Approves a pending device authorization on its `polls`-th POST poll.
     pub fn auto_approve_after(mut self, polls: u32) -> Self {
         self.device.auto_approve_after = Some(polls);
+        self
+    }
+
+    /// The token a provider issues for an approved device code: its lifetime (`None`, the
+    /// default: never expires, as GitHub's device tokens) and whether a refresh token comes
+    /// with it (default: no, as GitHub's).
+    pub fn device_token(mut self, expires_in: Option<i64>, refresh: bool) -> Self {
+        self.device.token_expires_in = expires_in;
+        self.device.token_refresh = refresh;
         self
     }
 

@@ -236,9 +236,11 @@ mod tests {
             Behaviour::DefaultRevokeUrls => 3,
             Behaviour::PkceField => 4,
             Behaviour::RateLimitPerUser => 5,
+            Behaviour::AgentExpiresAt => 6,
+            Behaviour::TemplateVersionUserId => 7,
         }
     }
-    const BEHAVIOURS: usize = 6;
+    const BEHAVIOURS: usize = 8;
 
     #[test]
     fn every_behaviour_has_exactly_one_row_oldest_first() {

@@ -43,6 +43,9 @@ pub(crate) struct Link {
     pub expires: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The provider's token response beside the token (see `LinkSeed::token_extra`); `None`
+    /// where Coder stores none (a device-flow link).
+    pub token_extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Link {
@@ -61,6 +64,7 @@ impl Link {
             expires,
             created_at,
             updated_at: seed.updated_at.map(gotime::db_time).unwrap_or(created_at),
+            token_extra: Some(seed.token_extra.clone()),
         }
     }
 
