@@ -24,7 +24,7 @@ grep -q '"exit_code": 0' report.json || fail "the report does not say exit 0"
 "$conformance" list >list.txt 2>/dev/null || fail "list exited $?"
 ! grep -q missing list.txt || fail "list shows variants without an accepted snapshot"
 "$conformance" spec | python3 -c 'import json,sys; json.load(sys.stdin)' || fail "spec is not JSON"
-cp "$repo/tests/fixtures/upstream/coder-swagger-external-auth.json" upstream.json
+cp "$repo/tests/fixtures/upstream/releases/swagger-v2.36.1.json" upstream.json
 "$conformance" diff --upstream upstream.json 2>diff.log || fail "diff exited $?$(cat diff.log)"
 [ -z "$(ls -A . | grep -v -e report.json -e list.txt -e upstream.json -e check.log -e diff.log)" ] \
   || fail "the binary wrote files nobody asked for: $(ls -A .)"

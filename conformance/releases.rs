@@ -204,6 +204,7 @@ pub fn contract_of(doc: &Value, release: CoderVersion) -> Value {
     {
         schemas.retain(|_, schema| schema.as_object().is_none_or(|s| present(s, release)));
     }
+    drop_parameters_of_other_releases(&mut out, release);
     if let Some(info) = out.get_mut("info").and_then(Value::as_object_mut) {
         info.insert("version".to_owned(), Value::String(release.to_string()));
     }
@@ -270,6 +271,39 @@ fn narrow(value: &mut Value, schemas: &Map<String, Value>, release: CoderVersion
     }
 }
 
+/// A query parameter only some releases read (`x-coder-since` on it): gone from every
+/// operation, and from the components, where the release does not read it.
+fn drop_parameters_of_other_releases(doc: &mut Value, release: CoderVersion) {
+    let Some(parameters) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let gone: Vec<String> = parameters
+        .iter()
+        .filter(|(_, parameter)| parameter.as_object().is_some_and(|p| !present(p, release)))
+        .map(|(name, _)| format!("#/components/parameters/{name}"))
+        .collect();
+    parameters.retain(|_, parameter| parameter.as_object().is_none_or(|p| present(p, release)));
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(Value::Array(list)) = operation.get_mut("parameters") {
+            list.retain(|parameter| {
+                let target = parameter.get("$ref").and_then(Value::as_str);
+                target.is_none_or(|target| !gone.iter().any(|g| g == target))
+                    && parameter.as_object().is_none_or(|p| present(p, release))
+            });
+        }
+    }
+}
+
 /// A `oneOf`/`anyOf` member is in the release when it (or the schema it references) is.
 fn member_present(member: &Value, schemas: &Map<String, Value>, release: CoderVersion) -> bool {
     let Some(map) = member.as_object() else {
@@ -311,7 +345,7 @@ mod tests {
         let silent = Release::resolve(&doc, None, Some("not a version")).unwrap();
         assert_eq!(silent.source, ReleaseSource::Assumed);
         assert_eq!(silent.version, CoderVersion::NEWEST_KNOWN);
-        let newer = Release::resolve(&doc, None, Some("v2.36.0-devel+abc1234")).unwrap();
+        let newer = Release::resolve(&doc, None, Some("v2.38.0-devel+abc1234")).unwrap();
         assert!(newer.newer_than_known() && newer.range.is_newest());
         assert!(!detected.newer_than_known());
         assert_eq!(
@@ -325,14 +359,39 @@ mod tests {
     }
 
     #[test]
+    fn every_release_boundary_of_the_spec_is_a_row_of_the_release_table() {
+        use coder_external_auth::imitation::RELEASE_CHANGES;
+        for boundary in boundaries(&spec()) {
+            assert!(
+                RELEASE_CHANGES
+                    .iter()
+                    .any(|change| change.since == boundary),
+                "the spec changes at {boundary}, but src/imitation/release.rs has no row for it"
+            );
+        }
+    }
+
+    #[test]
+    fn the_newest_known_release_is_the_newest_the_real_coder_lane_runs() {
+        let newest = include_str!("../realcoder/releases")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .next_back()
+            .expect("realcoder/releases lists releases");
+        assert_eq!(v(newest), CoderVersion::NEWEST_KNOWN);
+    }
+
+    #[test]
     fn ranges_follow_the_annotations() {
         let doc = spec();
-        assert_eq!(boundaries(&doc), [v("2.27.0"), v("2.30.0")]);
+        assert_eq!(boundaries(&doc), [v("2.27.0"), v("2.30.0"), v("2.36.0")]);
         assert_eq!(range_of(&doc, v("2.25.0")).tag(), "2.25-2.26");
         assert_eq!(range_of(&doc, v("2.26.6")).tag(), "2.25-2.26");
         assert_eq!(range_of(&doc, v("2.27.0")).tag(), "2.27-2.29");
         assert_eq!(range_of(&doc, v("2.29.19")).tag(), "2.27-2.29");
         assert_eq!(range_of(&doc, v("2.30.0")).tag(), "2.30-2.35");
+        assert_eq!(range_of(&doc, v("2.35.6")).tag(), "2.30-2.35");
+        assert_eq!(range_of(&doc, v("2.36.1")).tag(), "2.36-2.36");
         assert!(range_of(&doc, v("2.40.0")).is_newest());
         assert_eq!(
             range_of(&doc, v("2.27.3")).to_string(),

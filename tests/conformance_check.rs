@@ -375,3 +375,41 @@ async fn agent_cases_run_with_the_flags_and_leak_no_token() {
     }
     server.shutdown().await;
 }
+
+/// A provider with `extra_token_keys` (Slack's `authed_user`, a `scope`): the agent route's
+/// `token_extra` is an object whose keys are the deployment's data, where the accepted shapes
+/// were made without one. The contract says it is free-form, so a healthy deployment is not
+/// "Stale": before shapes asked the contract, this run exited 1 on the agent cases (as
+/// against a real Coder 2.36.1 whose provider returns a `scope`).
+#[tokio::test(flavor = "multi_thread")]
+async fn extra_token_keys_are_data_not_a_changed_shape() {
+    use coder_external_auth::imitation::{LinkSeed, ProviderConfig};
+    let extra = json!({"scope": "repo read:user", "authed_user": {"id": "U1"}});
+    let server = Imitation::builder()
+        .no_providers()
+        .provider(
+            ProviderConfig::new("slack", "slack")
+                .extra_token_keys(vec!["authed_user".into(), "scope".into()])
+                .linked(Some(
+                    LinkSeed::new().token_extra(extra.as_object().unwrap().clone()),
+                )),
+        )
+        .start()
+        .await
+        .unwrap();
+    let agent = server.agent_token().expose().to_owned();
+    let run = check_live(&server, &["--agent-token", &agent], snapshot_copy()).await;
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    let linked: Vec<&Value> = run
+        .cases()
+        .iter()
+        .filter(|case| case["variant"] == "linked")
+        .collect();
+    assert!(!linked.is_empty(), "{}", run.stderr);
+    for case in linked {
+        assert_eq!(case["verdict"], "fresh", "{case}");
+    }
+    // The values are secrets: none reaches any output.
+    assert!(!run.all_output().contains("repo read:user"));
+    assert!(!run.all_output().contains("U1\""));
+}

@@ -14,7 +14,7 @@ use tempfile::TempDir;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/upstream/coder-swagger-external-auth.json"
+    "/tests/fixtures/upstream/releases/swagger-v2.36.1.json"
 );
 const CURATED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -569,4 +569,65 @@ fn upstream_and_old_new_are_exclusive() {
     let run = conformance(dir.path(), &["--upstream", FIXTURE, CURATED, CURATED]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+}
+
+/// Each release's published Swagger (the external-auth excerpt of its
+/// coderd/apidoc/swagger.json, `tests/fixtures/upstream/releases`, written by `excerpt.py`
+/// from Coder's Go module at the tag) against the contract of that release: every
+/// difference is a known divergence of that release, and no entry of that release is stale.
+#[test]
+fn every_release_s_own_swagger_differs_only_in_known_ways() {
+    let releases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upstream/releases");
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&releases).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let release = name.strip_prefix("swagger-v").expect("swagger-vX.Y.Z.json");
+        let dir = TempDir::new().unwrap();
+        let run = conformance(
+            dir.path(),
+            &[
+                "--upstream",
+                path.to_str().unwrap(),
+                "--coder-version",
+                release,
+            ],
+        );
+        assert_eq!(run.code, 0, "{release}: {}", run.stderr);
+        assert!(run.drift().is_empty(), "{release}: {}", run.stderr);
+        assert!(run.stale().is_empty(), "{release}: {:?}", run.stale());
+        seen.push(release.to_owned());
+    }
+    seen.sort();
+    // One per contract range at least: the oldest, each boundary's side, and the newest.
+    for release in ["2.25.2", "2.26.5", "2.27.0", "2.30.0", "2.35.3", "2.36.1"] {
+        assert!(
+            seen.iter().any(|r| r == release),
+            "no Swagger of {release}: {seen:?}"
+        );
+    }
+}
+
+/// The same Swagger read as another release's contract is not clean: the releases'
+/// differences are real, and entries scoped to a release do not hide them elsewhere.
+#[test]
+fn a_release_s_swagger_read_as_another_release_drifts() {
+    let swagger = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upstream/releases/swagger-v2.26.5.json");
+    let dir = TempDir::new().unwrap();
+    let run = conformance(
+        dir.path(),
+        &[
+            "--upstream",
+            swagger.to_str().unwrap(),
+            "--coder-version",
+            "2.36.1",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        !run.drift().is_empty() || !run.stale().is_empty(),
+        "{}",
+        run.stderr
+    );
 }

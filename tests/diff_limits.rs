@@ -21,7 +21,7 @@ use tempfile::TempDir;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/upstream/coder-swagger-external-auth.json"
+    "/tests/fixtures/upstream/releases/swagger-v2.36.1.json"
 );
 const CURATED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

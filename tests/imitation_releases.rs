@@ -164,7 +164,10 @@ async fn probe(behaviour: Behaviour, version: CoderVersion) -> Value {
             let server = start(Imitation::builder(), version).await;
             let agent = |id: &'static str| {
                 http()
-                    .get(url(&server, &format!("/workspaceagents/me/external-auth?id={id}")))
+                    .get(url(
+                        &server,
+                        &format!("/workspaceagents/me/external-auth?id={id}"),
+                    ))
                     .header("Coder-Session-Token", server.agent_token().expose())
                     .send()
             };
@@ -179,7 +182,9 @@ async fn probe(behaviour: Behaviour, version: CoderVersion) -> Value {
         Behaviour::TemplateVersionUserId => {
             let server = start(Imitation::builder(), version).await;
             let path = |user_id: &str| {
-                format!("/templateversions/{TEMPLATE_VERSION_WITH_PROVIDERS}/external-auth?user_id={user_id}")
+                format!(
+                    "/templateversions/{TEMPLATE_VERSION_WITH_PROVIDERS}/external-auth?user_id={user_id}"
+                )
             };
             let (malformed, _, body) = call(&server, reqwest::Method::GET, &path("abc")).await;
             let (me, _, _) = call(&server, reqwest::Method::GET, &path("me")).await;

@@ -51,12 +51,12 @@ pub const CATALOG: &[CatalogEntry] = &[
         operation: Operation::GetExternalAuthByTemplateVersion,
         variants: &[
             (
-                "no-providers",
-                "a version that references no provider ([], never null)",
-            ),
-            (
                 "invalid-user-id",
                 "2.36+: a `user_id` that is neither `me` nor a UUID (400)",
+            ),
+            (
+                "no-providers",
+                "a version that references no provider ([], never null)",
             ),
             ("no-token", "no token, not a UUID (401 wins over 400)"),
             ("not-a-uuid", "a path segment that is not a UUID (400)"),
@@ -218,6 +218,7 @@ mod tests {
         ]));
         cases.push(super::super::listen_case("github"));
         cases.push(super::super::removed_provider_case("x"));
+        cases.extend(super::super::user_id_cases("x", true));
 
         let mut produced = std::collections::BTreeSet::new();
         for case in &cases {

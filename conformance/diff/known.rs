@@ -8,6 +8,8 @@ use std::rc::Rc;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use coder_external_auth::CoderVersion;
+
 use super::compare::{Change, Kind, MAX_DIFFERENCE_BYTES};
 
 /// The file: `divergences` plus free-form provenance keys (`$comment`, `upstream`) for readers.
@@ -30,6 +32,22 @@ pub(crate) struct Entry {
     pub reason: String,
     /// Where upstream shows it: source file and lines, coder-contract.md section.
     pub evidence: Vec<String>,
+    /// The first release whose Swagger shows it (absent: every supported release).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// The first release whose Swagger no longer shows it (absent: still shown).
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+impl Entry {
+    /// Whether `release`'s Swagger shows this divergence.
+    fn applies_to(&self, release: CoderVersion) -> bool {
+        let version =
+            |text: &Option<String>| text.as_deref().and_then(|t| t.parse::<CoderVersion>().ok());
+        version(&self.since).is_none_or(|since| release >= since)
+            && version(&self.until).is_none_or(|until| release < until)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +105,13 @@ impl Known {
             {
                 bail!("{name}: needs a reason and evidence");
             }
+            for (key, value) in [("since", &entry.since), ("until", &entry.until)] {
+                if let Some(text) = value
+                    && let Err(why) = text.parse::<CoderVersion>()
+                {
+                    bail!("{name}: `{key}`: {why}");
+                }
+            }
             let carried = entry.kind.len()
                 + entry.reason.len()
                 + entry.evidence.iter().map(String::len).sum::<usize>();
@@ -111,6 +136,30 @@ impl Known {
             entries: file.divergences.into_iter().map(Rc::new).collect(),
             index: seen,
         })
+    }
+
+    /// Only the entries `release`'s Swagger shows: the others are neither matched nor stale.
+    pub(crate) fn for_release(mut self, release: CoderVersion) -> Self {
+        let keep: Vec<bool> = self.entries.iter().map(|e| e.applies_to(release)).collect();
+        self.index.retain(|_, index| keep[*index]);
+        let mut position = 0;
+        self.entries.retain(|_| {
+            position += 1;
+            keep[position - 1]
+        });
+        // Indexes shift once entries go: rebuild them from what is kept.
+        let mut renumbered = Vec::new();
+        let mut next = 0;
+        for kept in &keep {
+            renumbered.push(next);
+            if *kept {
+                next += 1;
+            }
+        }
+        for index in self.index.values_mut() {
+            *index = renumbered[*index];
+        }
+        self
     }
 
     pub(crate) fn lookup(&self, change: &Change) -> Option<&Rc<Entry>> {

@@ -46,7 +46,7 @@ pub async fn compare_upstream(
     release: CoderVersion,
     timeout: Duration,
 ) -> anyhow::Result<Outcome> {
-    let (known, known_file) = match known {
+    let (known, known_file): (Known, String) = match known {
         Some(path) => (Known::read(path)?, path.display().to_string()),
         None => (
             Known::parse(KNOWN).context("the embedded known divergences")?,
@@ -57,6 +57,7 @@ pub async fn compare_upstream(
         Some(spec) => load::load(spec, timeout).await?,
         None => load::parse(EMBEDDED_SPEC, crate::contract::SPEC.as_bytes())?,
     };
+    let known = known.for_release(release);
     let upstream = load::load(upstream, timeout).await?;
     let (curated_api, upstream_api) = (curated.to_model(release)?, upstream.to_model(release)?);
     // Curated is OLD and upstream NEW, so each difference reads as what upstream did relative

@@ -143,7 +143,8 @@ impl ImitationBuilder {
                 self = self.auto_approve_after(polls);
             }
             if device.token_expires_in.is_some() || device.token_refresh.is_some() {
-                self = self.device_token(device.token_expires_in, device.token_refresh == Some(true));
+                self =
+                    self.device_token(device.token_expires_in, device.token_refresh == Some(true));
             }
         }
         Ok(self)

@@ -291,9 +291,11 @@ pub(crate) fn device_post(
         .map_or(now, |l| l.created_at);
     // GitHub's device tokens (the default) carry no expires_in, so the expiry is Go's zero
     // time. Coder stores no token_extra for a device-flow link (the column stays NULL).
-    let expires = settings.token_expires_in.map_or_else(gotime::zero_time, |secs| {
-        now + chrono::Duration::try_seconds(secs).unwrap_or(chrono::Duration::zero())
-    });
+    let expires = settings
+        .token_expires_in
+        .map_or_else(gotime::zero_time, |secs| {
+            now + chrono::Duration::try_seconds(secs).unwrap_or(chrono::Duration::zero())
+        });
     state::upsert_link(
         links,
         Link {

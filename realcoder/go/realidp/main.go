@@ -18,8 +18,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v4"
 
-	"cdr.dev/slog/v3"
-	"cdr.dev/slog/v3/sloggers/sloghuman"
 	"github.com/coder/coder/v2/coderd/coderdtest/oidctest"
 )
 
@@ -53,7 +51,7 @@ func serve(t *testing.T) {
 		oidctest.WithStaticCredentials(clientID, clientSecret),
 		oidctest.WithDefaultIDClaims(jwt.MapClaims{"sub": "realcoder-user"}),
 		oidctest.WithDefaultExpire(*expiry),
-		oidctest.WithLogger(slog.Make(sloghuman.Sink(os.Stderr))),
+		logToStderr(),
 		oidctest.WithMiddlewares(approver.middleware),
 	}
 	if *extraKey != "" {
