@@ -83,7 +83,53 @@ pub enum RunError {
     NoAnswer,
     /// The release is older than any this tool checks.
     TooOld(TooOld),
+    /// Something answered, but nothing says it is Coder: no `X-Coder-Build-Version` on any
+    /// answer, and `/api/v2/buildinfo` named no release. What the list got, if anything.
+    NotCoder(Seen),
+    /// Coder answered, but not as its API does at that path (`Route not found.`, or its web
+    /// UI's HTML page): the URL's path is not the deployment's root.
+    NotApiRoot(Seen),
+    /// Coder refused the session token: the list answered 401 or 403.
+    TokenRejected(Seen),
 }
+
+/// What the list's answer looked like, for a run that stops before judging anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// Coder's error envelope `message`, when the body was one.
+    pub message: Option<String>,
+    /// Its `detail`, when present and not empty.
+    pub detail: Option<String>,
+}
+
+impl Seen {
+    fn of(response: &Received) -> Self {
+        let text = |key: &str| {
+            response
+                .json()
+                .and_then(|body| body.get(key))
+                .and_then(serde_json::Value::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            status: response.status(),
+            content_type: response
+                .raw
+                .headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            message: text("message"),
+            detail: text("detail"),
+        }
+    }
+}
+
+/// Coder's chi router answers every path it has no route for with this message.
+const ROUTE_NOT_FOUND: &str = "Route not found.";
 
 /// Something the report says that is not a case result: what was not run, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,7 +267,20 @@ impl Runner {
             let certificate = error.contains("certificate");
             return Err(RunError::Unreachable { error, certificate });
         };
-        let release = self.release(&list).await.map_err(RunError::TooOld)?;
+        // Before anything is judged: is this Coder, and did it accept the token? Neither a
+        // web server that is not Coder nor a rejected token is a breach of the contract.
+        let header = build_version(&list).or_else(|| independent.iter().find_map(build_version));
+        let build_info = match header {
+            Some(_) => None,
+            None => self.build_info_version().await,
+        };
+        preflight(header.is_some() || build_info.is_some(), &list)?;
+        let release = Release::resolve(
+            releases::spec(),
+            self.options.coder_version,
+            header.or(build_info).as_deref(),
+        )
+        .map_err(RunError::TooOld)?;
         let mut input = PlanInput::from_list(
             release.clone(),
             list.json_with_status(200)
@@ -283,28 +342,6 @@ impl Runner {
             observations,
             notes,
         })
-    }
-
-    /// The release to check against: `--coder-version`, else what the list's
-    /// `X-Coder-Build-Version` says, else what `/api/v2/buildinfo` says.
-    async fn release(&self, list: &Observation) -> Result<Release, TooOld> {
-        let detected = match self.options.coder_version {
-            Some(_) => None,
-            None => match list
-                .response
-                .as_ref()
-                .and_then(|response| response.raw.headers.get(BUILD_VERSION_HEADER))
-                .and_then(|value| value.to_str().ok())
-            {
-                Some(header) => Some(header.to_owned()),
-                None => self.build_info_version().await,
-            },
-        };
-        Release::resolve(
-            releases::spec(),
-            self.options.coder_version,
-            detected.as_deref(),
-        )
     }
 
     /// `version` from `/api/v2/buildinfo` (no token needed), if the target says; read through
@@ -506,6 +543,49 @@ impl Runner {
             retries: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+}
+
+/// The release an answer's `X-Coder-Build-Version` names, if it carries one.
+fn build_version(observation: &Observation) -> Option<String> {
+    observation
+        .response
+        .as_ref()?
+        .raw
+        .headers
+        .get(BUILD_VERSION_HEADER)?
+        .to_str()
+        .ok()
+        .map(str::to_owned)
+}
+
+/// Whether the run can judge anything: the target is Coder (`identified`: a build-version
+/// header or buildinfo), its list is where Coder's API is, and the token was accepted. A list
+/// answered in a way HTTP does not allow (a head over the limit) has no headers to read: it is
+/// judged, as the server's fault, whoever the server is.
+fn preflight(identified: bool, list: &Observation) -> Result<(), RunError> {
+    let Some(response) = &list.response else {
+        return Ok(());
+    };
+    // A gateway standing in for Coder, or a rate limit, says nothing about who is behind it:
+    // those cases are incomplete, as they always were.
+    if response.unavailable().is_some() {
+        return Ok(());
+    }
+    let seen = Seen::of(response);
+    if !identified {
+        return Err(RunError::NotCoder(seen));
+    }
+    let html = seen
+        .content_type
+        .as_deref()
+        .is_some_and(|value| value.trim().to_ascii_lowercase().starts_with("text/html"));
+    match seen.status {
+        401 | 403 => Err(RunError::TokenRejected(seen)),
+        404 if seen.message.as_deref() == Some(ROUTE_NOT_FOUND) => Err(RunError::NotApiRoot(seen)),
+        // Coder's web UI answers every path outside its API with its page.
+        200..=299 if html => Err(RunError::NotApiRoot(seen)),
+        _ => Ok(()),
     }
 }
 
