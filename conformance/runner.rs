@@ -23,11 +23,12 @@ use crate::cases::{
     AgentQuery, Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_AGENT_TOKEN,
     UNKNOWN_TOKEN, independent_cases, list_case, mutating_plan, read_only_plan,
 };
-use crate::device_flow;
+use crate::device_flow::{self, Approval};
 use crate::observation::{Decode, Observation, Received, Unanswered};
 use crate::releases::{self, Release, TooOld};
 use crate::secrets::Secrets;
 use crate::target::Target;
+use crate::tty;
 
 /// Largest body a case reads: far above any real answer, far below a hostile one.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -91,6 +92,9 @@ pub enum RunError {
     NotApiRoot(Seen),
     /// Coder refused the session token: the list answered 401 or 403.
     TokenRejected(Seen),
+    /// `--device-flow` on a live target that does not approve by itself, with no terminal to
+    /// show the user code on.
+    NoTerminal,
 }
 
 /// What the list's answer looked like, for a run that stops before judging anything.
@@ -275,10 +279,11 @@ impl Runner {
             None => self.build_info_version().await,
         };
         preflight(header.is_some() || build_info.is_some(), &list)?;
+        let build_version = header.or(build_info);
         let release = Release::resolve(
             releases::spec(),
             self.options.coder_version,
-            header.or(build_info).as_deref(),
+            build_version.as_deref(),
         )
         .map_err(RunError::TooOld)?;
         let mut input = PlanInput::from_list(
@@ -290,6 +295,18 @@ impl Runner {
         observations.push(list);
         observations.extend(independent);
         self.check_allow_delete(&input)?;
+        // Who will approve the device code, known before anything else runs: without a
+        // terminal to show the code on, only a target that approves by itself can.
+        let approval = match (self.options.device_flow && !self.imitation, input.device_provider()) {
+            (true, Some(_)) => {
+                let approval = device_flow::approval(&self, build_version.as_deref()).await;
+                if !matches!(approval, Approval::ByItself { .. }) && !tty::available() {
+                    return Err(RunError::NoTerminal);
+                }
+                approval
+            }
+            _ => Approval::Person,
+        };
         if input.providers.len() < input.listed {
             notes.push(Note::ProvidersNotChecked {
                 listed: input.listed,
@@ -330,7 +347,7 @@ impl Runner {
             (false, _) => notes.push(Note::DeviceFlowNotRequested),
             (true, None) => notes.push(Note::NoDeviceProvider),
             (true, Some(provider)) => {
-                observations.extend(device_flow::run(&self, &provider.id).await);
+                observations.extend(device_flow::run(&self, &provider.id, &approval).await);
             }
         }
 
@@ -347,17 +364,28 @@ impl Runner {
     /// `version` from `/api/v2/buildinfo` (no token needed), if the target says; read through
     /// the same capped, timed capture as every case.
     async fn build_info_version(&self) -> Option<String> {
+        let info = self.get_json("/api/v2/buildinfo").await?;
+        info.get("version")?.as_str().map(str::to_owned)
+    }
+
+    /// The JSON a 2xx answers to a GET of `path` (under the base URL) without credentials,
+    /// read through the same capped, timed capture as every case; `None` for anything else.
+    pub async fn get_json(&self, path: &str) -> Option<serde_json::Value> {
         let capture = Capture::recording(BODY_LIMIT).with_body_timeout(self.options.timeout);
         let client = self.clients.missing.with_capture(capture.clone());
-        let url = format!("{}/api/v2/buildinfo", client.baseurl());
+        let url = format!("{}{path}", client.baseurl());
         let request = client.client().get(url).build().ok()?;
         client.execute_raw(request, None).await.ok()?;
         let raw = capture.take().pop()?;
         if !raw.status.is_success() || raw.truncated || raw.body_error.is_some() {
             return None;
         }
-        let info: serde_json::Value = serde_json::from_slice(&raw.body).ok()?;
-        info.get("version")?.as_str().map(str::to_owned)
+        serde_json::from_slice(&raw.body).ok()
+    }
+
+    /// The base URL every request goes under.
+    pub fn base_url(&self) -> &str {
+        self.clients.missing.baseurl()
     }
 
     /// The list, with the cases that need nothing from it at the same time. The list may

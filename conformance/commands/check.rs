@@ -21,7 +21,6 @@ use crate::runner::{Note, RunError, RunOptions, Runner, Seen};
 use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
 use crate::snapshot::{Accepted, Mode, SnapshotStore};
 use crate::target::{SCENES, Target};
-use crate::tty;
 
 /// Longest `--timeout`, in seconds.
 pub const MAX_TIMEOUT_SECS: f64 = 3600.0;
@@ -91,12 +90,6 @@ async fn run_cases(
             let Some(token) = &args.token else {
                 bail!("--url needs a session token: pass --token or set CODER_SESSION_TOKEN");
             };
-            if args.device_flow && !tty::available() {
-                bail!(
-                    "--device-flow against a live server needs a terminal to show the user code on \
-                     (it is never printed to stdout or stderr)"
-                );
-            }
             refuse_api_path(url)?;
             Target::live(url.clone(), token.clone())
         }
@@ -509,6 +502,11 @@ fn explain(err: RunError, ca_given: bool, target: &str) -> anyhow::Error {
             }
         ),
         RunError::NoAnswer => anyhow!("the target answered no request"),
+        RunError::NoTerminal => anyhow!(
+            "--device-flow against a live server needs a terminal to show the user code on (it \
+             is never printed to stdout or stderr), unless the target approves by itself, as \
+             `conformance serve --device-auto-approve-after 1` does"
+        ),
         RunError::TooOld(too_old) => {
             let how = match &too_old.source {
                 ReleaseSource::Given => "--coder-version".to_owned(),
