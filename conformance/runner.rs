@@ -297,7 +297,10 @@ impl Runner {
         self.check_allow_delete(&input)?;
         // Who will approve the device code, known before anything else runs: without a
         // terminal to show the code on, only a target that approves by itself can.
-        let approval = match (self.options.device_flow && !self.imitation, input.device_provider()) {
+        let approval = match (
+            self.options.device_flow && !self.imitation,
+            input.device_provider(),
+        ) {
             (true, Some(_)) => {
                 let approval = device_flow::approval(&self, build_version.as_deref()).await;
                 if !matches!(approval, Approval::ByItself { .. }) && !tty::available() {

@@ -60,8 +60,12 @@ async fn without_a_terminal_a_target_that_approves_by_itself_is_checked() {
         eprintln!("skipped: util-linux `setsid` is not installed");
         return;
     }
-    let (server, codes) =
-        imitation(Imitation::builder().auto_approve_after(1).enforce_poll_interval(false)).await;
+    let (server, codes) = imitation(
+        Imitation::builder()
+            .auto_approve_after(1)
+            .enforce_poll_interval(false),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let output = check_without_terminal(&server, &["--json", json.to_str().unwrap()]);
@@ -107,8 +111,14 @@ async fn without_a_terminal_a_target_that_waits_for_a_person_is_refused() {
         stderr.starts_with("error: --device-flow against a live server needs a terminal"),
         "{stderr}"
     );
-    assert!(stderr.contains("unless the target approves by itself"), "{stderr}");
-    assert!(codes.lock().unwrap().is_empty(), "a device code was asked for");
+    assert!(
+        stderr.contains("unless the target approves by itself"),
+        "{stderr}"
+    );
+    assert!(
+        codes.lock().unwrap().is_empty(),
+        "a device code was asked for"
+    );
     server.shutdown().await;
 }
 
@@ -156,9 +166,8 @@ async fn on_a_terminal_the_imitation_prompt_gives_the_call_that_approves() {
     let shown = String::from_utf8_lossy(&output.stdout);
     // The flow's own code: the last one handed out.
     let code = codes.lock().unwrap().last().cloned().expect("a user code");
-    let call = format!(
-        "curl -s -X POST {control}/device/approve -d '{{\"user_code\": \"{code}\"}}'"
-    );
+    let call =
+        format!("curl -s -X POST {control}/device/approve -d '{{\"user_code\": \"{code}\"}}'");
     assert!(shown.contains(&call), "{shown}");
     assert!(!shown.contains("github.com/login/device"), "{shown}");
     assert_eq!(output.status.code(), Some(0), "{shown}");

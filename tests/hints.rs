@@ -34,11 +34,7 @@ fn printed_commands(stderr: &str) -> Vec<String> {
 /// The printed commands that are this tool's.
 fn conformance_commands(run: &Run) -> Vec<String> {
     let commands = printed_commands(&run.stderr);
-    assert!(
-        !commands.is_empty(),
-        "no command printed:\n{}",
-        run.stderr
-    );
+    assert!(!commands.is_empty(), "no command printed:\n{}", run.stderr);
     for command in &commands {
         if !command.starts_with("conformance ") {
             // `cargo insta review` is interactive, `coder tokens create` is Coder's.
@@ -98,7 +94,11 @@ fn snapshot_copy_with_a_stale_shape() -> tempfile::TempDir {
 /// `conformance check --snapshots DIR` (no reports), as a user runs it again afterwards.
 fn check_again(snapshots: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = binary::command();
-    command.arg("check").args(extra).arg("--snapshots").arg(snapshots);
+    command
+        .arg("check")
+        .args(extra)
+        .arg("--snapshots")
+        .arg(snapshots);
     for (key, value) in env {
         command.env(key, value);
     }
@@ -213,7 +213,9 @@ async fn against_the_compiled_in_set_the_accept_hint_runs_in_the_source_tree() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_hint_for_an_empty_snapshot_runs_as_printed() {
     let dir = snapshot_copy();
-    let empty = dir.path().join("snapshots/get-user-external-auths@no-token.snap");
+    let empty = dir
+        .path()
+        .join("snapshots/get-user-external-auths@no-token.snap");
     std::fs::write(&empty, "").unwrap();
     let run = run(&["check"], &[], dir).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -225,10 +227,7 @@ async fn the_hint_for_an_empty_snapshot_runs_as_printed() {
     let again = run_in_place(&run.snapshots(), &[("CI", "true")]);
     assert_eq!(again.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(
-        stderr.contains("New get-user-external-auths"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("New get-user-external-auths"), "{stderr}");
     let commands: Vec<String> = printed_commands(&stderr)
         .into_iter()
         .filter(|command| command.starts_with("conformance "))

@@ -48,7 +48,10 @@ fn stopped(run: &Run, kind: &str, secret: &str) {
     for form in [
         secret.to_owned(),
         serde_json::to_string(secret).unwrap(),
-        secret.split_once('-').map_or(secret, |(_, half)| half).to_owned(),
+        secret
+            .split_once('-')
+            .map_or(secret, |(_, half)| half)
+            .to_owned(),
     ] {
         assert!(!all.contains(&form), "{form} leaked:\n{all}");
     }
@@ -353,11 +356,11 @@ async fn on_exit_2_ci_is_told_why_in_an_annotation_junit_and_the_summary() {
     );
     assert!(message.contains("API key is invalid."), "{message}");
     // The summary states the situation in words.
+    assert!(summary.contains("**The check could not run**"), "{summary}");
     assert!(
-        summary.contains("**The check could not run**"),
+        summary.contains("the session token was rejected"),
         "{summary}"
     );
-    assert!(summary.contains("the session token was rejected"), "{summary}");
     assert!(summary.contains("Exit status **2**"), "{summary}");
     assert!(!summary.contains("Coder unknown"), "{summary}");
     assert!(!summary.contains("contract of Coder ."), "{summary}");
@@ -377,9 +380,11 @@ async fn on_exit_2_for_a_server_that_is_not_coder_ci_is_told_too() {
     stopped(&run, "not-coder", WRONG_TOKEN);
     let commands = workflow_commands(&run.stdout);
     assert!(
-        commands.iter().any(|(level, title, message)| level == "error"
-            && title == "conformance could not run (not-coder)"
-            && message.starts_with("this is not a Coder deployment: ")),
+        commands
+            .iter()
+            .any(|(level, title, message)| level == "error"
+                && title == "conformance could not run (not-coder)"
+                && message.starts_with("this is not a Coder deployment: ")),
         "{commands:?}"
     );
     assert!(
@@ -400,7 +405,11 @@ async fn the_summary_lists_failures_first_with_findings_labels_and_coders_words(
             *body = Some(json!({"message": "Provider retired.", "detail": "gitlab is gone"}));
         }
     });
-    let server = Imitation::builder().response_hook(hook).start().await.unwrap();
+    let server = Imitation::builder()
+        .response_hook(hook)
+        .start()
+        .await
+        .unwrap();
     let token = server.session_token().expose().to_owned();
     let (run, summary) = check_in_actions(server.base_url(), &token).await;
     assert_eq!(run.code, 3, "{}", run.stderr);

@@ -159,13 +159,7 @@ async fn run_cases(
         contract: release.range.tag(),
         snapshots: accepted.describe(),
     };
-    let mut report = RunReport::new(
-        subject,
-        cases,
-        notes,
-        elapsed_ms(started),
-        store.pending(),
-    );
+    let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), store.pending());
     report.rerun = Some(rerun_command(args));
     Ok(report)
 }
@@ -370,11 +364,12 @@ fn refuse_api_path(url: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let path = parsed.path().trim_end_matches('/');
-    let Some(at) = path
-        .match_indices("/api/v2")
-        .map(|(at, _)| at)
-        .find(|&at| matches!(path[at + "/api/v2".len()..].chars().next(), None | Some('/')))
-    else {
+    let Some(at) = path.match_indices("/api/v2").map(|(at, _)| at).find(|&at| {
+        matches!(
+            path[at + "/api/v2".len()..].chars().next(),
+            None | Some('/')
+        )
+    }) else {
         return Ok(());
     };
     let mut root = parsed.clone();
@@ -398,9 +393,10 @@ fn answered_as(seen: &Seen) -> String {
     format!(
         "{} ({})",
         seen.status,
-        seen.content_type
-            .as_deref()
-            .map_or_else(|| "no Content-Type".to_owned(), |ct| report::printable(ct).into_owned())
+        seen.content_type.as_deref().map_or_else(
+            || "no Content-Type".to_owned(),
+            |ct| report::printable(ct).into_owned()
+        )
     )
 }
 
@@ -423,17 +419,15 @@ fn explain(err: RunError, ca_given: bool, target: &str) -> anyhow::Error {
     let list = format!("{}/api/v2/external-auth", target.trim_end_matches('/'));
     let buildinfo = format!("{}/api/v2/buildinfo", target.trim_end_matches('/'));
     match err {
-        RunError::NotCoder(seen) => {
-            stop_with(
-                StopKind::NotCoder,
-                format!(
-                    "this is not a Coder deployment: {list} answered {} without Coder's \
+        RunError::NotCoder(seen) => stop_with(
+            StopKind::NotCoder,
+            format!(
+                "this is not a Coder deployment: {list} answered {} without Coder's \
                      X-Coder-Build-Version header, and {buildinfo} named no Coder release\n{URL_HELP}",
-                    answered_as(&seen)
-                ),
-                Some(&seen),
-            )
-        }
+                answered_as(&seen)
+            ),
+            Some(&seen),
+        ),
         RunError::NotApiRoot(seen) => {
             let said = seen
                 .message

@@ -24,7 +24,10 @@ pub fn annotations(report: &RunReport) -> String {
         let _ = writeln!(
             out,
             "::error title={}::{}",
-            escape_property(&format!("conformance could not run ({})", kind_name(stopped.kind))),
+            escape_property(&format!(
+                "conformance could not run ({})",
+                kind_name(stopped.kind)
+            )),
             escape_data(&stopped.text())
         );
     }
