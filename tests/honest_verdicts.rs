@@ -442,3 +442,30 @@ async fn the_summary_lists_failures_first_with_findings_labels_and_coders_words(
     assert_eq!(case["coder_said"]["detail"], "gitlab is gone");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_exit_2_for_an_unreachable_target_ci_is_told_too() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (run, summary) = check_in_actions(&url, WRONG_TOKEN).await;
+    stopped(&run, "unreachable", WRONG_TOKEN);
+    assert!(
+        first_line(&run).starts_with("error: cannot reach the target: "),
+        "{}",
+        run.stderr
+    );
+    let commands = workflow_commands(&run.stdout);
+    assert!(
+        commands
+            .iter()
+            .any(|(level, title, message)| level == "error"
+                && title == "conformance could not run (unreachable)"
+                && message.starts_with("cannot reach the target: ")),
+        "{commands:?}"
+    );
+    assert!(summary.contains("cannot reach the target"), "{summary}");
+}
