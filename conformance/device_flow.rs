@@ -18,8 +18,45 @@ const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// Longest interval between polls, whatever the server asks: a server cannot park the run.
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How the imitation's build version ends (`v2.35.1-imitation`).
+const IMITATION_SUFFIX: &str = "-imitation";
+/// Where the imitation serves its control API, under the base URL.
+const CONTROL_PATH: &str = "/__imitation";
+
+/// Who approves a device code on a live target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// A person, at the verification URL the server names.
+    Person,
+    /// Coder's imitation (`conformance serve`): a person, through its control API at `url`.
+    ControlApi { url: String },
+    /// Coder's imitation approving each code by itself on its `polls`th poll
+    /// (`serve --device-auto-approve-after`).
+    ByItself { polls: u64 },
+}
+
+/// Who will approve the device code: a target that names itself the imitation is asked
+/// (`GET /__imitation/device`, no credentials) whether it approves by itself or has its control
+/// API; any other target has a person approve. Nothing is sent to a real Coder.
+pub async fn approval(runner: &Runner, build_version: Option<&str>) -> Approval {
+    if !build_version.is_some_and(|version| version.ends_with(IMITATION_SUFFIX)) {
+        return Approval::Person;
+    }
+    let url = format!("{}{CONTROL_PATH}", runner.base_url());
+    let Some(state) = runner.get_json(&format!("{CONTROL_PATH}/device")).await else {
+        return Approval::Person;
+    };
+    match state.get("auto_approve_after").and_then(Value::as_u64) {
+        Some(polls) => Approval::ByItself { polls },
+        None if state.get("pending_user_codes").is_some_and(Value::is_array) => {
+            Approval::ControlApi { url }
+        }
+        None => Approval::Person,
+    }
+}
+
 /// Runs the device flow against `provider` and returns what each step observed.
-pub async fn run(runner: &Runner, provider: &str) -> Vec<Observation> {
+pub async fn run(runner: &Runner, provider: &str, approval: &Approval) -> Vec<Observation> {
     let template = device_flow_cases(provider, "");
     let start = runner.execute(template.start).await;
     let device = start.json_with_status(200).cloned();
@@ -30,12 +67,22 @@ pub async fn run(runner: &Runner, provider: &str) -> Vec<Observation> {
     let field = |name: &str| device[name].as_str().unwrap_or_default().to_owned();
     let (device_code, user_code) = (field("device_code"), field("user_code"));
     let cases = device_flow_cases(provider, &device_code);
-    if !runner.is_imitation()
-        && tty::show_user_code(&field("verification_uri"), &user_code).is_err()
-    {
+    let shown = match approval {
+        _ if runner.is_imitation() => Ok(()),
+        // No one needs the code: it stays unshown.
+        Approval::ByItself { polls } => {
+            tty::approves_by_itself(*polls);
+            Ok(())
+        }
+        Approval::ControlApi { url } => {
+            tty::show_user_code(&field("verification_uri"), &user_code, Some(url))
+        }
+        Approval::Person => tty::show_user_code(&field("verification_uri"), &user_code, None),
+    };
+    if shown.is_err() {
         // No terminal (CI): the code is never printed elsewhere, so only a target that
-        // approves by itself (an identity provider made for tests) can complete the flow; if
-        // none does, the deadline ends it as "not approved".
+        // approves by itself (an identity provider made for tests, as the real-Coder lane's
+        // realidp) completes the flow; if none does, the deadline ends it as not approved.
         tty::no_terminal(runner.options().device_flow_deadline);
     }
 

@@ -23,7 +23,7 @@ use crate::cases::{
     AgentQuery, Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_AGENT_TOKEN,
     UNKNOWN_TOKEN, independent_cases, list_case, mutating_plan, read_only_plan,
 };
-use crate::device_flow;
+use crate::device_flow::{self, Approval};
 use crate::observation::{Decode, Observation, Received, Unanswered};
 use crate::releases::{self, Release, TooOld};
 use crate::secrets::Secrets;
@@ -83,7 +83,53 @@ pub enum RunError {
     NoAnswer,
     /// The release is older than any this tool checks.
     TooOld(TooOld),
+    /// Something answered, but nothing says it is Coder: no `X-Coder-Build-Version` on any
+    /// answer, and `/api/v2/buildinfo` named no release. What the list got, if anything.
+    NotCoder(Seen),
+    /// Coder answered, but not as its API does at that path (`Route not found.`, or its web
+    /// UI's HTML page): the URL's path is not the deployment's root.
+    NotApiRoot(Seen),
+    /// Coder refused the session token: the list answered 401 or 403.
+    TokenRejected(Seen),
 }
+
+/// What the list's answer looked like, for a run that stops before judging anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// Coder's error envelope `message`, when the body was one.
+    pub message: Option<String>,
+    /// Its `detail`, when present and not empty.
+    pub detail: Option<String>,
+}
+
+impl Seen {
+    fn of(response: &Received) -> Self {
+        let text = |key: &str| {
+            response
+                .json()
+                .and_then(|body| body.get(key))
+                .and_then(serde_json::Value::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            status: response.status(),
+            content_type: response
+                .raw
+                .headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            message: text("message"),
+            detail: text("detail"),
+        }
+    }
+}
+
+/// Coder's chi router answers every path it has no route for with this message.
+const ROUTE_NOT_FOUND: &str = "Route not found.";
 
 /// Something the report says that is not a case result: what was not run, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,7 +267,21 @@ impl Runner {
             let certificate = error.contains("certificate");
             return Err(RunError::Unreachable { error, certificate });
         };
-        let release = self.release(&list).await.map_err(RunError::TooOld)?;
+        // Before anything is judged: is this Coder, and did it accept the token? Neither a
+        // web server that is not Coder nor a rejected token is a breach of the contract.
+        let header = build_version(&list).or_else(|| independent.iter().find_map(build_version));
+        let build_info = match header {
+            Some(_) => None,
+            None => self.build_info_version().await,
+        };
+        preflight(header.is_some() || build_info.is_some(), &list)?;
+        let build_version = header.or(build_info);
+        let release = Release::resolve(
+            releases::spec(),
+            self.options.coder_version,
+            build_version.as_deref(),
+        )
+        .map_err(RunError::TooOld)?;
         let mut input = PlanInput::from_list(
             release.clone(),
             list.json_with_status(200)
@@ -231,6 +291,16 @@ impl Runner {
         observations.push(list);
         observations.extend(independent);
         self.check_allow_delete(&input)?;
+        // Who will approve the device code, known before anything else runs. Without a
+        // terminal to show the code on, the flow still runs: a target may approve by itself
+        // (the imitation, an identity provider made for tests); otherwise its deadline ends it.
+        let approval = match (
+            self.options.device_flow && !self.imitation,
+            input.device_provider(),
+        ) {
+            (true, Some(_)) => device_flow::approval(&self, build_version.as_deref()).await,
+            _ => Approval::Person,
+        };
         if input.providers.len() < input.listed {
             notes.push(Note::ProvidersNotChecked {
                 listed: input.listed,
@@ -271,7 +341,7 @@ impl Runner {
             (false, _) => notes.push(Note::DeviceFlowNotRequested),
             (true, None) => notes.push(Note::NoDeviceProvider),
             (true, Some(provider)) => {
-                observations.extend(device_flow::run(&self, &provider.id).await);
+                observations.extend(device_flow::run(&self, &provider.id, &approval).await);
             }
         }
 
@@ -285,42 +355,31 @@ impl Runner {
         })
     }
 
-    /// The release to check against: `--coder-version`, else what the list's
-    /// `X-Coder-Build-Version` says, else what `/api/v2/buildinfo` says.
-    async fn release(&self, list: &Observation) -> Result<Release, TooOld> {
-        let detected = match self.options.coder_version {
-            Some(_) => None,
-            None => match list
-                .response
-                .as_ref()
-                .and_then(|response| response.raw.headers.get(BUILD_VERSION_HEADER))
-                .and_then(|value| value.to_str().ok())
-            {
-                Some(header) => Some(header.to_owned()),
-                None => self.build_info_version().await,
-            },
-        };
-        Release::resolve(
-            releases::spec(),
-            self.options.coder_version,
-            detected.as_deref(),
-        )
-    }
-
     /// `version` from `/api/v2/buildinfo` (no token needed), if the target says; read through
     /// the same capped, timed capture as every case.
     async fn build_info_version(&self) -> Option<String> {
+        let info = self.get_json("/api/v2/buildinfo").await?;
+        info.get("version")?.as_str().map(str::to_owned)
+    }
+
+    /// The JSON a 2xx answers to a GET of `path` (under the base URL) without credentials,
+    /// read through the same capped, timed capture as every case; `None` for anything else.
+    pub async fn get_json(&self, path: &str) -> Option<serde_json::Value> {
         let capture = Capture::recording(BODY_LIMIT).with_body_timeout(self.options.timeout);
         let client = self.clients.missing.with_capture(capture.clone());
-        let url = format!("{}/api/v2/buildinfo", client.baseurl());
+        let url = format!("{}{path}", client.baseurl());
         let request = client.client().get(url).build().ok()?;
         client.execute_raw(request, None).await.ok()?;
         let raw = capture.take().pop()?;
         if !raw.status.is_success() || raw.truncated || raw.body_error.is_some() {
             return None;
         }
-        let info: serde_json::Value = serde_json::from_slice(&raw.body).ok()?;
-        info.get("version")?.as_str().map(str::to_owned)
+        serde_json::from_slice(&raw.body).ok()
+    }
+
+    /// The base URL every request goes under.
+    pub fn base_url(&self) -> &str {
+        self.clients.missing.baseurl()
     }
 
     /// The list, with the cases that need nothing from it at the same time. The list may
@@ -506,6 +565,49 @@ impl Runner {
             retries: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+}
+
+/// The release an answer's `X-Coder-Build-Version` names, if it carries one.
+fn build_version(observation: &Observation) -> Option<String> {
+    observation
+        .response
+        .as_ref()?
+        .raw
+        .headers
+        .get(BUILD_VERSION_HEADER)?
+        .to_str()
+        .ok()
+        .map(str::to_owned)
+}
+
+/// Whether the run can judge anything: the target is Coder (`identified`: a build-version
+/// header or buildinfo), its list is where Coder's API is, and the token was accepted. A list
+/// answered in a way HTTP does not allow (a head over the limit) has no headers to read: it is
+/// judged, as the server's fault, whoever the server is.
+fn preflight(identified: bool, list: &Observation) -> Result<(), RunError> {
+    let Some(response) = &list.response else {
+        return Ok(());
+    };
+    // A gateway standing in for Coder, or a rate limit, says nothing about who is behind it:
+    // those cases are incomplete, as they always were.
+    if response.unavailable().is_some() {
+        return Ok(());
+    }
+    let seen = Seen::of(response);
+    if !identified {
+        return Err(RunError::NotCoder(seen));
+    }
+    let html = seen
+        .content_type
+        .as_deref()
+        .is_some_and(|value| value.trim().to_ascii_lowercase().starts_with("text/html"));
+    match seen.status {
+        401 | 403 => Err(RunError::TokenRejected(seen)),
+        404 if seen.message.as_deref() == Some(ROUTE_NOT_FOUND) => Err(RunError::NotApiRoot(seen)),
+        // Coder's web UI answers every path outside its API with its page.
+        200..=299 if html => Err(RunError::NotApiRoot(seen)),
+        _ => Ok(()),
     }
 }
 

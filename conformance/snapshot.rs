@@ -378,8 +378,9 @@ fn read_contents(path: &Path) -> anyhow::Result<Option<String>> {
     if metadata.len() == 0 {
         // insta would call it a legacy snapshot and suggest a cargo command; it is just empty.
         bail!(
-            "cannot read snapshot {}: the file is empty; delete it, or accept the current shape with `conformance check --accept`",
-            path.display()
+            "cannot read snapshot {}: the file is empty; delete it with `rm {}`, and the next check reports the shape it observes as new",
+            path.display(),
+            crate::report::shell_word(&path.display().to_string())
         );
     }
     let snapshot = insta::Snapshot::from_file(path)

@@ -4,13 +4,36 @@
 use std::io::Write;
 use std::time::Duration;
 
-/// Writes the verification URL and user code to the terminal.
-pub fn show_user_code(verification_uri: &str, user_code: &str) -> std::io::Result<()> {
+/// Writes the verification URL and user code to the terminal; for Coder's imitation, the
+/// control API call that approves the code instead (its codes mean nothing to the provider
+/// whose verification URL it names).
+pub fn show_user_code(
+    verification_uri: &str,
+    user_code: &str,
+    control: Option<&str>,
+) -> std::io::Result<()> {
     let mut tty = terminal()?;
-    writeln!(
-        tty,
-        "\n  To approve the device flow, open {verification_uri}\n  and enter the code: {user_code}\n"
-    )
+    match control {
+        Some(control) => writeln!(
+            tty,
+            "\n  The target is Coder's imitation: approve the device flow with\n    \
+             curl -s -X POST {control}/device/approve -d '{{\"user_code\": \"{user_code}\"}}'\n  \
+             (or start it with `conformance serve --device-auto-approve-after 1`)\n"
+        ),
+        None => writeln!(
+            tty,
+            "\n  To approve the device flow, open {verification_uri}\n  and enter the code: {user_code}\n"
+        ),
+    }
+}
+
+/// Says on stderr that the target approves by itself (no code in it: none is needed).
+pub fn approves_by_itself(polls: u64) {
+    eprintln!(
+        "{:>12} device flow: the target approves each code by itself on poll {polls} \
+         (--device-auto-approve-after), so the user code is not shown",
+        "Unattended"
+    );
 }
 
 /// Said once when there is no terminal to show the user code on (on stderr: it holds no code).

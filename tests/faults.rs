@@ -264,19 +264,47 @@ fn assert_could_not_run_because(run: &Run, needle: &str) {
 // Broken bodies and headers: the server answers, wrongly. Exit 3.
 
 #[tokio::test]
-async fn html_with_200() {
+async fn html_with_200_from_a_server_that_is_not_coder() {
+    let server = Server::start(Fault::Answer(
+        Answer::new(
+            200,
+            Some("text/html; charset=utf-8"),
+            "<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>",
+        )
+        .anonymous(),
+    ))
+    .await;
+    let run = check(&server, "2", &[]).await;
+    // Not Coder is not a breach of Coder's contract: nothing is judged.
+    finished("HTML with 200, not Coder", &run, COULD_NOT_RUN);
+    assert!(
+        run.stderr
+            .starts_with("error: this is not a Coder deployment: "),
+        "{}",
+        run.stderr
+    );
+    assert_could_not_run_because(&run, "200 (text/html; charset=utf-8)");
+    assert_eq!(run.json["stopped"]["kind"], "not-coder");
+}
+
+#[tokio::test]
+async fn html_with_200_from_coder_is_not_its_api_root() {
     let server = Server::start(Fault::Answer(Answer::new(
         200,
         Some("text/html; charset=utf-8"),
-        "<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>",
+        "<!doctype html><html><head><title>Coder</title></head></html>",
     )))
     .await;
     let run = check(&server, "2", &[]).await;
-    finished("HTML with 200", &run, CONTRACT_BROKEN);
-    assert_finding(&run, LIST, "content-type", "text/html");
-    assert_finding(&run, LIST, "schema", "body is not JSON");
-    assert_finding(&run, LIST, "typed-decode", "could not decode");
-    assert_named(&run, LIST);
+    // Coder's web UI answers every path outside its API: the URL's path is wrong.
+    finished("HTML with 200, from Coder", &run, COULD_NOT_RUN);
+    assert!(
+        run.stderr
+            .starts_with("error: --url is a Coder deployment, but not its root: "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json["stopped"]["kind"], "not-api-root");
 }
 
 #[tokio::test]
@@ -551,8 +579,8 @@ async fn redirect_loop() {
         .iter()
         .filter(|c| c["verdict"] != "skipped")
         .count();
-    // Plus one more request, also bounded: the release probe (/api/v2/buildinfo), since this
-    // server names no release in its headers.
+    // Plus one more request, also bounded: the release probe (/api/v2/buildinfo), for a
+    // server that names no release in its headers.
     let requests = server.requests().len();
     assert!(
         requests <= 11 * (cases + 1),
@@ -605,7 +633,12 @@ async fn echoed_token_is_redacted_everywhere() {
         CONTRACT_BROKEN,
     );
     // The echo did reach the report, masked.
-    assert_finding(&run, LIST, "content-type", "charset is ***");
+    assert_finding(
+        &run,
+        "get-user-external-auths no token",
+        "content-type",
+        "charset is ***",
+    );
     assert_finding(
         &run,
         "get-user-external-auths no token",

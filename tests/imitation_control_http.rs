@@ -205,7 +205,10 @@ async fn approve_and_reset_as_documented() {
     let (status, body) = call(client.post(served.control("/reset"))).await;
     assert_eq!((status, body), (204, Value::Null));
     let (_, state) = call(client.get(served.control("/device"))).await;
-    assert_eq!(state, json!({ "pending_user_codes": [], "stored": 0 }));
+    assert_eq!(
+        state,
+        json!({ "pending_user_codes": [], "stored": 0, "auto_approve_after": null })
+    );
     assert_eq!(
         linked(&served, &client).await,
         ["github", "gitlab", "gitea"]

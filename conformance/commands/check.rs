@@ -14,8 +14,10 @@ use crate::contract::Contract;
 use crate::exit::Exit;
 use crate::observation::Observation;
 use crate::releases::{OLDEST_SUPPORTED, Release, ReleaseSource};
-use crate::report::{self, CaseReport, RunReport, RunSubject, Sinks, SnapshotReport};
-use crate::runner::{Note, RunError, RunOptions, Runner};
+use crate::report::{
+    self, CaseReport, CoderSaid, RunReport, RunSubject, Sinks, SnapshotReport, StopKind, Stopped,
+};
+use crate::runner::{Note, RunError, RunOptions, Runner, Seen};
 use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
 use crate::snapshot::{Accepted, Mode, SnapshotStore};
 use crate::target::{SCENES, Target};
@@ -47,15 +49,19 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
         Ok(report) => report,
         Err(err) => {
             // Nothing lost: CI still gets a report that says why nothing ran.
-            let reason = format!("{err:#}");
+            let stopped = match err.downcast_ref::<Stop>() {
+                Some(Stop(stopped)) => stopped.clone(),
+                None => Stopped::new(StopKind::CouldNotRun, &format!("{err:#}")),
+            };
             let subject = RunSubject {
                 target: target_name(&args),
                 snapshots: accepted.describe(),
                 ..RunSubject::default()
             };
-            let report = RunReport::could_not_run(subject, reason.clone(), elapsed_ms(started));
+            let text = stopped.text();
+            let report = RunReport::could_not_run(subject, stopped, elapsed_ms(started));
             let _ = report::deliver(&report, &secrets, sinks, false);
-            return Err(anyhow!(secrets.mask_str(&reason)));
+            return Err(anyhow!(secrets.mask_str(&text)));
         }
     };
     report::deliver(&report, &secrets, sinks, true)?;
@@ -84,6 +90,7 @@ async fn run_cases(
             let Some(token) = &args.token else {
                 bail!("--url needs a session token: pass --token or set CODER_SESSION_TOKEN");
             };
+            refuse_api_path(url)?;
             Target::live(url.clone(), token.clone())
         }
         None => Target::imitation(args.coder_version).await?,
@@ -97,7 +104,9 @@ async fn run_cases(
     let main_run = async {
         match runner {
             Ok(runner) => match tokio::time::timeout(limit, Arc::new(runner).run()).await {
-                Ok(output) => output.map_err(|err| explain(err, args.ca_cert.is_some())),
+                Ok(output) => {
+                    output.map_err(|err| explain(err, args.ca_cert.is_some(), &description))
+                }
                 Err(_) => Err(anyhow!(
                     "the run exceeded its hard limit of {} s (--list-timeout + --device-flow-deadline + {} s)",
                     limit.as_secs(),
@@ -150,13 +159,28 @@ async fn run_cases(
         contract: release.range.tag(),
         snapshots: accepted.describe(),
     };
-    Ok(RunReport::new(
-        subject,
-        cases,
-        notes,
-        elapsed_ms(started),
-        store.pending(),
-    ))
+    let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), store.pending());
+    report.rerun = Some(rerun_command(args));
+    Ok(report)
+}
+
+/// This check as a command to run again: the flags that choose the target and its contract
+/// (never a token: those come from the environment, as `CODER_SESSION_TOKEN`).
+fn rerun_command(args: &CheckArgs) -> String {
+    let mut words = vec!["conformance".to_owned(), "check".to_owned()];
+    if let Some(url) = &args.url {
+        words.push("--url".to_owned());
+        words.push(report::shell_word(&coder_external_auth::redacted_url(url)));
+    }
+    if let Some(version) = args.coder_version {
+        words.push("--coder-version".to_owned());
+        words.push(version.to_string());
+    }
+    if let Some(path) = &args.ca_cert {
+        words.push("--ca-cert".to_owned());
+        words.push(report::shell_word(&path.display().to_string()));
+    }
+    words.join(" ")
 }
 
 /// Judges one observation and compares its shape, secrets masked in the shape's data.
@@ -314,9 +338,141 @@ fn blame_flag(err: BuildError) -> anyhow::Error {
     anyhow::Error::new(err).context(flag)
 }
 
+/// A run that stopped before judging anything, with its kind and what the list got: carried
+/// through `anyhow` so the reports can state it as data.
+#[derive(Debug)]
+pub struct Stop(pub Stopped);
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.text())
+    }
+}
+
+impl std::error::Error for Stop {}
+
+/// What to do when the URL is not a Coder deployment's root.
+const URL_HELP: &str = "help: give --url the address you open Coder at (https://coder.example.com), \
+     without /api/v2; behind a proxy that serves Coder under a path prefix, keep the prefix \
+     (https://example.com/coder) and have the proxy strip it before passing requests on";
+
+/// A `--url` whose path already holds `/api/v2`: every request would go to `/api/v2/api/v2/…`
+/// and be answered `Route not found.`, which is the URL's fault, not the server's.
+fn refuse_api_path(url: &str) -> anyhow::Result<()> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        // The client names the flag for a URL it cannot parse.
+        return Ok(());
+    };
+    let path = parsed.path().trim_end_matches('/');
+    let Some(at) = path.match_indices("/api/v2").map(|(at, _)| at).find(|&at| {
+        matches!(
+            path[at + "/api/v2".len()..].chars().next(),
+            None | Some('/')
+        )
+    }) else {
+        return Ok(());
+    };
+    let mut root = parsed.clone();
+    root.set_path(&path[..at]);
+    root.set_query(None);
+    root.set_fragment(None);
+    let root = coder_external_auth::redacted_url(root.as_str().trim_end_matches('/'));
+    Err(Stop(Stopped::new(
+        StopKind::NotApiRoot,
+        &format!(
+            "--url {} ends in /api/v2: give the deployment's root, {root} (requests go to \
+             {root}/api/v2/…)\n{URL_HELP}",
+            coder_external_auth::redacted_url(url)
+        ),
+    ))
+    .into())
+}
+
+/// `401 (application/json)`, or `200 (no Content-Type)`.
+fn answered_as(seen: &Seen) -> String {
+    format!(
+        "{} ({})",
+        seen.status,
+        seen.content_type.as_deref().map_or_else(
+            || "no Content-Type".to_owned(),
+            |ct| report::printable(ct).into_owned()
+        )
+    )
+}
+
+/// A stop that carries what the list got.
+fn stop_with(kind: StopKind, text: String, seen: Option<&Seen>) -> anyhow::Error {
+    let mut stopped = Stopped::new(kind, &text);
+    if let Some(seen) = seen {
+        stopped.status = Some(seen.status);
+        stopped.content_type = seen.content_type.clone();
+        stopped.coder_said = seen.message.as_ref().map(|message| CoderSaid {
+            message: message.clone(),
+            detail: seen.detail.clone(),
+        });
+    }
+    Stop(stopped).into()
+}
+
 /// Why the run could not go ahead, with the flag that changes it.
-fn explain(err: RunError, ca_given: bool) -> anyhow::Error {
+fn explain(err: RunError, ca_given: bool, target: &str) -> anyhow::Error {
+    let list = format!("{}/api/v2/external-auth", target.trim_end_matches('/'));
+    let buildinfo = format!("{}/api/v2/buildinfo", target.trim_end_matches('/'));
     match err {
+        RunError::NotCoder(seen) => stop_with(
+            StopKind::NotCoder,
+            format!(
+                "this is not a Coder deployment: {list} answered {} without Coder's \
+                     X-Coder-Build-Version header, and {buildinfo} named no Coder release\n{URL_HELP}",
+                answered_as(&seen)
+            ),
+            Some(&seen),
+        ),
+        RunError::NotApiRoot(seen) => {
+            let said = seen
+                .message
+                .as_ref()
+                .map(|message| {
+                    format!(
+                        " {}",
+                        CoderSaid {
+                            message: message.clone(),
+                            detail: seen.detail.clone()
+                        }
+                        .quoted()
+                    )
+                })
+                .unwrap_or_else(|| " (a web page, not the API)".to_owned());
+            stop_with(
+                StopKind::NotApiRoot,
+                format!(
+                    "--url is a Coder deployment, but not its root: {list} answered {}{said}\n{URL_HELP}",
+                    answered_as(&seen)
+                ),
+                Some(&seen),
+            )
+        }
+        RunError::TokenRejected(seen) => {
+            let said = match &seen.message {
+                Some(message) => CoderSaid {
+                    message: message.clone(),
+                    detail: seen.detail.clone(),
+                }
+                .quoted(),
+                None => "(no message)".to_owned(),
+            };
+            stop_with(
+                StopKind::TokenRejected,
+                format!(
+                    "the session token was rejected: Coder answered {} to {list}: {said}\n\
+                     help: create a new token with `coder tokens create` (or sign in again with \
+                     `coder login`) and pass it with --token or CODER_SESSION_TOKEN; nothing was \
+                     judged, so this says nothing about the contract",
+                    seen.status
+                ),
+                Some(&seen),
+            )
+        }
         RunError::Unreachable { error, certificate } => {
             let hint = match (certificate, ca_given) {
                 (false, _) => "",
@@ -325,7 +481,11 @@ fn explain(err: RunError, ca_given: bool) -> anyhow::Error {
                 }
                 (true, true) => "; the CA given with --ca-cert did not vouch for it either",
             };
-            anyhow!("cannot reach the target: {error}{hint}")
+            stop_with(
+                StopKind::Unreachable,
+                format!("cannot reach the target: {error}{hint}"),
+                None,
+            )
         }
         RunError::NotListed { wanted, listed } => anyhow!(
             "--allow-delete {wanted}: the target lists no such provider (it lists: {})",

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{RunReport, Verdict};
+use super::{RunReport, StopKind, Verdict};
 use crate::exit::Exit;
 
 /// Whether this process runs in a GitHub Actions job.
@@ -20,6 +20,17 @@ pub fn active() -> bool {
 /// The workflow commands for the report, one line each.
 pub fn annotations(report: &RunReport) -> String {
     let mut out = String::new();
+    if let Some(stopped) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property(&format!(
+                "conformance could not run ({})",
+                kind_name(stopped.kind)
+            )),
+            escape_data(&stopped.text())
+        );
+    }
     for case in &report.cases {
         let level = match case.verdict {
             Verdict::Failure | Verdict::Incomplete => "error",
@@ -32,6 +43,11 @@ pub fn annotations(report: &RunReport) -> String {
             .iter()
             .cloned()
             .chain(case.failures())
+            .chain(
+                case.coder_said
+                    .iter()
+                    .map(|said| format!("Coder said: {}", said.quoted())),
+            )
             .chain(case.snapshot.iter().filter_map(|s| s.diff.clone()))
         {
             message.push('\n');
@@ -48,35 +64,84 @@ pub fn annotations(report: &RunReport) -> String {
     out
 }
 
-/// The job summary: one row per case, the totals, and what the exit status means.
+/// The job summary: why the run stopped, if it did; the failures with their findings; one
+/// row per case, failures first; the totals; and what the exit status means.
 pub fn summary(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Coder external-auth conformance\n");
-    let _ = writeln!(
-        out,
-        "Target `{}`, Coder {}, contract of Coder {}.\n",
-        cell(&report.target),
-        cell(report.coder_version.as_deref().unwrap_or("unknown")),
-        cell(&report.contract)
-    );
-    let _ = writeln!(out, "| operation | variant | verdict | duration |");
-    let _ = writeln!(out, "|---|---|---|---:|");
-    for case in &report.cases {
+    match &report.stopped {
+        Some(stopped) => {
+            let _ = writeln!(
+                out,
+                "**The check could not run** against `{}`: {}\n",
+                cell(&report.target),
+                cell(&stopped.reason)
+            );
+            if let Some(help) = &stopped.help {
+                let _ = writeln!(out, "{}\n", cell(help));
+            }
+            if let Some(said) = &stopped.coder_said {
+                let _ = writeln!(out, "Coder said: {}\n", cell(&said.quoted()));
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Target `{}`, Coder {}, contract of Coder {}.\n",
+                cell(&report.target),
+                cell(report.coder_version.as_deref().unwrap_or("unknown")),
+                cell(&report.contract)
+            );
+        }
+    }
+    let mut cases: Vec<_> = report.cases.iter().collect();
+    // Stable: within a rank, the run's order.
+    cases.sort_by_key(|case| rank(case.verdict));
+    let failed: Vec<_> = cases
+        .iter()
+        .filter(|case| matches!(case.verdict, Verdict::Failure | Verdict::Incomplete))
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "### Failures\n");
+        for case in failed {
+            let _ = writeln!(
+                out,
+                "- **{}** `{}` {} [{}]",
+                case.verdict.word(),
+                case.operation_id,
+                cell(&case.label),
+                cell(&case.variant)
+            );
+            for line in case.reason.iter().cloned().chain(case.failures()) {
+                let _ = writeln!(out, "  - {}", cell(&line));
+            }
+            if let Some(said) = &case.coder_said {
+                let _ = writeln!(out, "  - Coder said: {}", cell(&said.quoted()));
+            }
+        }
+        out.push('\n');
+    }
+    if !cases.is_empty() {
+        let _ = writeln!(out, "| operation | case | variant | verdict | duration |");
+        let _ = writeln!(out, "|---|---|---|---|---:|");
+        for case in &cases {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {:.1} ms |",
+                case.operation_id,
+                cell(&case.label),
+                cell(&case.variant),
+                case.verdict.word(),
+                case.elapsed_ms
+            );
+        }
+        let s = &report.summary;
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {:.1} ms |",
-            case.operation_id,
-            cell(&case.variant),
-            case.verdict.word(),
-            case.elapsed_ms
+            "\n**{} cases**: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped.\n",
+            s.cases, s.fresh, s.stale, s.new, s.accepted, s.failed, s.incomplete, s.skipped
         );
     }
-    let s = &report.summary;
-    let _ = writeln!(
-        out,
-        "\n**{} cases**: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped.\n",
-        s.cases, s.fresh, s.stale, s.new, s.accepted, s.failed, s.incomplete, s.skipped
-    );
     let _ = writeln!(
         out,
         "Exit status **{}**: {}.",
@@ -84,9 +149,34 @@ pub fn summary(report: &RunReport) -> String {
         meaning(report.exit_code)
     );
     for note in &report.notes {
+        // The stop is stated above; its note would only repeat it.
+        if report.stopped.is_some() && note.starts_with("could not run: ") {
+            continue;
+        }
         let _ = writeln!(out, "\n> {}", cell(note));
     }
     out
+}
+
+/// Where a verdict sorts in the summary: what needs reading first.
+fn rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Failure => 0,
+        Verdict::Incomplete => 1,
+        Verdict::Stale => 2,
+        Verdict::New => 3,
+        Verdict::Accepted => 4,
+        Verdict::Fresh => 5,
+        Verdict::Skipped => 6,
+    }
+}
+
+/// A stop's kind as the reports name it.
+pub fn kind_name(kind: StopKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Appends the summary to the file GitHub named.
@@ -106,7 +196,8 @@ fn meaning(exit: Exit) -> &'static str {
         Exit::Success => "everything conforms and every shape matches",
         Exit::Changes => "only shape changes (stale or new snapshots)",
         Exit::CouldNotRun => {
-            "the check could not complete (a flag, the network, a proxy, a rate limit or time)"
+            "the check could not complete (a flag, the target, the token, the network, a proxy, \
+             a rate limit or time); nothing says the target broke the contract"
         }
         Exit::ContractBroken => "the server broke the contract",
     }

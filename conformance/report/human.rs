@@ -50,6 +50,11 @@ pub fn render(report: &RunReport) -> String {
         for finding in case.failures() {
             let _ = writeln!(out, "{INDENT}{}", printable(&finding));
         }
+        if case.verdict == Verdict::Failure
+            && let Some(said) = &case.coder_said
+        {
+            let _ = writeln!(out, "{INDENT}Coder said: {}", said.quoted());
+        }
         if let Some(snapshot) = &case.snapshot
             && let Some(diff) = &snapshot.diff
         {
@@ -104,15 +109,55 @@ fn next_step(report: &RunReport) -> Option<String> {
     if s.stale + s.new == 0 {
         return None;
     }
+    let accept = accept_command(report);
     Some(if report.pending_snapshots > 0 {
         format!(
-            "review the {} pending shape(s) with `cargo insta review` (in {}), or accept them all with `conformance check --accept`",
-            report.pending_snapshots, report.snapshots
+            "review the {} pending shape(s) with `cargo insta review --workspace-root {}`, or accept them all with `{accept}`",
+            report.pending_snapshots,
+            shell_word(&snapshots_parent(report))
+        )
+    } else if report.snapshots_embedded() {
+        format!(
+            "the compiled-in snapshots are read only: from the source tree, accept the observed \
+             shapes into its snapshots/ with `{accept}` once you have read the diffs"
         )
     } else {
-        "accept the observed shapes with `conformance check --accept` once you have read the diffs"
-            .to_owned()
+        format!("accept the observed shapes with `{accept}` once you have read the diffs")
     })
+}
+
+/// The command that accepts what this run observed: the run again, into its snapshot
+/// directory (`snapshots`, the source tree's, when the run used the compiled-in set).
+fn accept_command(report: &RunReport) -> String {
+    let rerun = report.rerun.as_deref().unwrap_or("conformance check");
+    let dir = if report.snapshots_embedded() {
+        "snapshots".to_owned()
+    } else {
+        shell_word(&report.snapshots)
+    };
+    format!("{rerun} --snapshots {dir} --accept")
+}
+
+/// The directory insta resolves the pending files' paths against: the snapshot directory's
+/// parent (see `snapshot::prepare_environment`).
+fn snapshots_parent(report: &RunReport) -> String {
+    std::path::Path::new(&report.snapshots)
+        .parent()
+        .map_or_else(|| ".".to_owned(), |parent| parent.display().to_string())
+}
+
+/// `text` as one word for a POSIX shell: as it is when it needs no quoting, else in single
+/// quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:@=+,%".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// `text` with control characters escaped (`\n`, `\u{1b}`): a server-chosen id or message

@@ -8,6 +8,19 @@ use super::{RunReport, Verdict};
 
 pub fn render(report: &RunReport) -> anyhow::Result<String> {
     let mut junit = Report::new("conformance");
+    if let Some(stopped) = &report.stopped {
+        // A run that stopped is an error, never an empty (green) report.
+        let kind = super::github::kind_name(stopped.kind);
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(xml_text(&stopped.reason));
+        status.set_type(kind.clone());
+        status.set_description(xml_text(&stopped.text()));
+        let mut test = TestCase::new(format!("could not run [{kind}]"), status);
+        test.set_classname("conformance");
+        let mut suite = TestSuite::new("conformance");
+        suite.add_test_case(test);
+        junit.add_test_suite(suite);
+    }
     let mut operations: Vec<Operation> = report.cases.iter().map(|c| c.operation_id).collect();
     operations.sort();
     operations.dedup();

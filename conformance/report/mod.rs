@@ -18,6 +18,7 @@ use crate::observation::Observation;
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotOutcome;
 
+pub use human::{printable, shell_word};
 pub use output::{check_distinct, write as write_file};
 
 /// A case's final word.
@@ -115,6 +116,9 @@ pub struct CaseReport {
     /// What is worth knowing but fails nothing (a slow answer).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Coder's error envelope, when the answer carried one: its own words for what happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coder_said: Option<CoderSaid>,
 }
 
 impl CaseReport {
@@ -151,6 +155,7 @@ impl CaseReport {
             reason: judged.incomplete,
             retries: observation.retries.clone(),
             warnings: observation.warnings.clone(),
+            coder_said: CoderSaid::of(observation),
         }
     }
 
@@ -169,6 +174,7 @@ impl CaseReport {
             reason: Some(reason),
             retries: Vec::new(),
             warnings: Vec::new(),
+            coder_said: None,
         }
     }
 
@@ -183,6 +189,102 @@ impl CaseReport {
                     .iter()
                     .map(move |finding| format!("{}: {finding}", check.name.name()))
             })
+    }
+}
+
+/// Coder's error envelope as a response carried it: what Coder itself said went wrong.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoderSaid {
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl CoderSaid {
+    /// The envelope of an error answer (4xx or 5xx with a string `message`), if it is one.
+    pub fn of(observation: &Observation) -> Option<Self> {
+        let response = observation.response.as_ref()?;
+        if response.status() < 400 {
+            return None;
+        }
+        let body = response.json()?;
+        let message = body.get("message")?.as_str()?.to_owned();
+        let detail = body
+            .get("detail")
+            .and_then(serde_json::Value::as_str)
+            .filter(|detail| !detail.is_empty())
+            .map(str::to_owned);
+        Some(Self { message, detail })
+    }
+
+    /// `"message" (detail: "detail")`, control characters escaped.
+    pub fn quoted(&self) -> String {
+        let mut text = format!("\"{}\"", printable(&self.message));
+        if let Some(detail) = &self.detail {
+            text.push_str(&format!(" (detail: \"{}\")", printable(detail)));
+        }
+        text
+    }
+}
+
+/// Why a run stopped before it could judge anything (exit 2), as every report states it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Stopped {
+    pub kind: StopKind,
+    /// The first line the user reads.
+    pub reason: String,
+    /// What to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The list's status, when it was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// What Coder said, when its answer carried an error envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coder_said: Option<CoderSaid>,
+}
+
+/// The kinds of [`Stopped`], for dashboards that sort them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopKind {
+    /// The target is not a Coder deployment.
+    NotCoder,
+    /// Coder, but the URL's path is not the deployment's root.
+    NotApiRoot,
+    /// Coder refused the session token.
+    TokenRejected,
+    /// Nothing answered (or not HTTP, or TLS was refused).
+    Unreachable,
+    /// A flag, a file, the release, or a limit.
+    CouldNotRun,
+}
+
+impl Stopped {
+    /// A stop with only a reason (the help, if any, on the lines after the first).
+    pub fn new(kind: StopKind, text: &str) -> Self {
+        let (reason, help) = match text.split_once('\n') {
+            Some((reason, help)) => (reason.to_owned(), Some(help.trim().to_owned())),
+            None => (text.to_owned(), None),
+        };
+        Self {
+            kind,
+            reason,
+            help,
+            status: None,
+            content_type: None,
+            coder_said: None,
+        }
+    }
+
+    /// The reason and the help, as stderr shows them.
+    pub fn text(&self) -> String {
+        match &self.help {
+            Some(help) => format!("{}\n{help}", self.reason),
+            None => self.reason.clone(),
+        }
     }
 }
 
@@ -263,6 +365,13 @@ pub struct RunReport {
     pub cases: Vec<CaseReport>,
     /// Pending `.snap.new` files left for review.
     pub pending_snapshots: usize,
+    /// Why the run stopped before judging anything, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
+    /// The command that runs this check again, as the user gave it (no secret: tokens come
+    /// from the environment), for the hints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerun: Option<String>,
 }
 
 impl RunReport {
@@ -288,25 +397,38 @@ impl RunReport {
             notes,
             cases,
             pending_snapshots,
+            stopped: None,
+            rerun: None,
         }
     }
 
-    /// A run that could not go ahead: no cases, the reason as a note, exit 2.
-    pub fn could_not_run(run: RunSubject, reason: String, elapsed_ms: f64) -> Self {
+    /// A run that could not go ahead: no cases, the reason as a note and as `stopped`, exit 2.
+    pub fn could_not_run(run: RunSubject, stopped: Stopped, elapsed_ms: f64) -> Self {
         Self {
             exit_code: Exit::CouldNotRun,
             ..Self::new(
                 run,
                 Vec::new(),
-                vec![format!("could not run: {reason}")],
+                vec![format!("could not run: {}", stopped.text())],
                 elapsed_ms,
                 0,
             )
         }
+        .with_stopped(stopped)
+    }
+
+    fn with_stopped(mut self, stopped: Stopped) -> Self {
+        self.stopped = Some(stopped);
+        self
     }
 
     pub fn exit(&self) -> Exit {
         self.exit_code
+    }
+
+    /// Whether the run compared with the set compiled into the binary.
+    pub fn snapshots_embedded(&self) -> bool {
+        self.snapshots == crate::snapshot::Accepted::Embedded.describe()
     }
 }
 

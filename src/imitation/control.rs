@@ -59,6 +59,12 @@ impl Control {
             .pending_user_codes(Instant::now())
     }
 
+    /// After how many polls a device code is approved with no one approving it
+    /// (`ImitationBuilder::auto_approve_after`), if it is.
+    pub fn auto_approve_after(&self) -> Option<u32> {
+        self.shared.lock().device_settings.auto_approve_after
+    }
+
     /// How many device authorizations the server keeps (pending, decided or expired but not
     /// yet used up or forgotten); never more than the documented cap of 10,000.
     pub fn device_code_count(&self) -> usize {

@@ -216,6 +216,7 @@ pub(crate) async fn answer(
             &serde_json::json!({
                 "pending_user_codes": control.pending_user_codes(),
                 "stored": control.device_code_count(),
+                "auto_approve_after": control.auto_approve_after(),
             }),
         ),
         ("GET", "/links", _) => json(

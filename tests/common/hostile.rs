@@ -62,13 +62,20 @@ impl Request {
     }
 }
 
+/// The release every hostile server names, as a Coder deployment does on every response: the
+/// faults are a Coder that misbehaves, which `check` judges; a server that is not Coder at all
+/// is [`Answer::anonymous`].
+pub const BUILD_VERSION: &str = "v2.35.1+hostile";
+
 /// A complete answer: status, headers and body; written with `Content-Length` and
-/// `Connection: close`.
+/// `Connection: close`, and `X-Coder-Build-Version` unless [`Answer::anonymous`].
 #[derive(Clone, Debug)]
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Whether the answer names a Coder release (`X-Coder-Build-Version`).
+    pub names_release: bool,
 }
 
 impl Answer {
@@ -79,7 +86,14 @@ impl Answer {
                 .map(|value| vec![("Content-Type".to_owned(), value.to_owned())])
                 .unwrap_or_default(),
             body: body.into(),
+            names_release: true,
         }
+    }
+
+    /// The answer of a server that is not Coder: no `X-Coder-Build-Version`.
+    pub fn anonymous(mut self) -> Self {
+        self.names_release = false;
+        self
     }
 
     pub fn json(status: u16, body: impl Into<String>) -> Self {
@@ -99,6 +113,9 @@ impl Answer {
         let mut head = format!("HTTP/1.1 {} Hostile\r\n", self.status);
         for (name, value) in &self.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if self.names_release {
+            head.push_str(&format!("X-Coder-Build-Version: {BUILD_VERSION}\r\n"));
         }
         head.push_str(&format!(
             "Content-Length: {content_length}\r\nConnection: close\r\n\r\n"
@@ -136,8 +153,9 @@ pub enum Fault {
     RedirectTo(String),
     /// A 302 to the very URL that was asked for, for ever.
     RedirectLoop,
-    /// A 401 that echoes the request's session token in headers and body, where reports
-    /// quote values.
+    /// `Coder`'s list for the session token (so the token is accepted), then, to every other
+    /// request, a 401 that echoes the session token in headers and body, where reports quote
+    /// values.
     EchoToken,
     /// A well-behaved Coder: github (device flow) and gitlab (none), no links; hands out
     /// `DEVICE_CODE` and `USER_CODE`.
@@ -325,8 +343,15 @@ impl Connection {
                 let location = format!("{}{}", self.origin, request.path);
                 write_and_close(stream, &redirect(&location).bytes()).await
             }
+            Fault::EchoToken
+                if request.method == "GET"
+                    && request.path == "/api/v2/external-auth"
+                    && request.token() == Some(TOKEN) =>
+            {
+                write_and_close(stream, &coder(request, false).bytes()).await
+            }
             Fault::EchoToken => {
-                let echoed = request.token().unwrap_or(TOKEN);
+                let echoed = TOKEN;
                 let body = serde_json::json!({
                     "message": format!("token {echoed} rejected"),
                     "detail": echoed,
