@@ -8,7 +8,7 @@ compared on status, media type, the contract's headers (WWW-Authenticate, Allow)
 after normalising what differs by nature: ids and tokens, timestamps, the origin, and the
 secrets (never printed: the normalised form replaces them).
 
-Usage: fidelity.py --real ENV --imitation ENV --release X.Y.Z [--json OUT]
+Usage: fidelity.py --real ENV --imitation ENV --release X.Y.Z [--json OUT] [--evidence OUT]
   ENV: a file of KEY=VALUE lines as realcoder/up and conformance serve print them.
 Exit 0 when every compared response is identical or a listed limitation, 1 otherwise, 2 on
 bad input.
@@ -211,6 +211,7 @@ def main():
     parser.add_argument("--imitation", required=True, help="conformance serve's output lines")
     parser.add_argument("--release", required=True)
     parser.add_argument("--json", help="write the comparison here")
+    parser.add_argument("--evidence", help="write the real server's answers (normalised) here")
     args = parser.parse_args()
     try:
         real = Target(read_env(args.real), "real")
@@ -247,6 +248,14 @@ def main():
             if reason:
                 print(f"      why:       {reason}")
     print(f"fidelity {args.release}: {identical} identical / {len(rows)} compared ({limited} listed limitations)")
+    if args.evidence:
+        # What the real server sent, normalised as compared (no secret, id or time in it):
+        # the evidence openapi/README.md cites.
+        with open(args.evidence, "w", encoding="utf-8") as handle:
+            json.dump({"release": args.release, "source": "realcoder/lane (fidelity.py), the real server's answers, normalised",
+                       "answers": [{"request": row["request"], **row["real"]} for row in rows]},
+                      handle, indent=2, sort_keys=True)
+            handle.write("\n")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"release": args.release, "identical": identical, "limitations": limited,

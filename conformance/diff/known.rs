@@ -244,6 +244,28 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_scoped_to_releases_is_neither_matched_nor_stale_outside_them() {
+        let scoped = FILE.replace(
+            r#""reason""#,
+            r#""since": "2.27.0", "until": "2.30.0", "reason""#,
+        );
+        let at = |release: &str| {
+            Known::parse(&scoped)
+                .unwrap()
+                .for_release(release.parse().unwrap())
+        };
+        let matching = [change("user.id", Kind::BecameOptional)];
+        assert!(at("2.27.0").lookup(&matching[0]).is_some());
+        assert!(at("2.29.9").stale(&[]).len() == 1);
+        for outside in ["2.26.9", "2.30.0"] {
+            assert!(at(outside).lookup(&matching[0]).is_none(), "{outside}");
+            assert!(at(outside).stale(&[]).is_empty(), "{outside}");
+        }
+        let bad = FILE.replace(r#""reason""#, r#""since": "soon", "reason""#);
+        assert!(format!("{:#}", Known::parse(&bad).unwrap_err()).contains("since"));
+    }
+
+    #[test]
     fn refuses_entries_without_reason_unknown_kinds_and_duplicates() {
         let no_reason = FILE.replace("Go value fields are always present.", " ");
         assert!(format!("{:#}", Known::parse(&no_reason).unwrap_err()).contains("reason"));

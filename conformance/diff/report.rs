@@ -298,6 +298,8 @@ mod tests {
             at: vec![change.at()],
             reason: "because".into(),
             evidence: vec!["somewhere L1".into()],
+            since: None,
+            until: None,
         };
         Outcome {
             mode: Mode::Upstream,
