@@ -393,3 +393,56 @@ async fn typed_client_sees_auth_and_lookup_errors() {
         404
     );
 }
+
+/// A provider other than GitHub may issue device tokens with a lifetime and a refresh token
+/// (Coder's oidctest does, and a real 2.36.1 then lists both); Coder stores no token_extra for
+/// a device-flow link, so the agent route answers null even where the provider has extra
+/// token keys (v2.36.1:coderd/externalauth.go L195, L214: `OAuthExtra: pqtype.NullRawMessage{}`).
+#[tokio::test]
+async fn device_tokens_as_the_provider_issues_them() {
+    let server = Imitation::builder()
+        .no_providers()
+        .provider(
+            ProviderConfig::new("fake-device", "fake")
+                .device(true)
+                .extra_token_keys(vec!["scope".into()]),
+        )
+        .auto_approve_after(1)
+        .enforce_poll_interval(false)
+        .device_token(Some(7200), true)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&server);
+    let device = client
+        .get_external_auth_device_by_id("fake-device")
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        poll(&client, "fake-device", &device.device_code).await,
+        Ok(())
+    );
+    let list = client.get_user_external_auths().await.unwrap().into_inner();
+    let link = &list.links[0];
+    assert!(link.has_refresh_token);
+    let lifetime = link.expires - chrono::Utc::now();
+    assert!(
+        lifetime > chrono::Duration::minutes(119) && lifetime <= chrono::Duration::hours(2),
+        "{lifetime:?}"
+    );
+    let agent = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v2/workspaceagents/me/external-auth?id=fake-device",
+            server.base_url()
+        ))
+        .header("Coder-Session-Token", server.agent_token().expose())
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(agent["token_extra"], serde_json::Value::Null, "{agent}");
+    assert_ne!(agent["access_token"], "", "{agent}");
+}

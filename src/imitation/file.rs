@@ -209,6 +209,33 @@ mod tests {
     }
 
     #[test]
+    fn the_real_coder_lanes_deployment_reads() {
+        // What realcoder/lane writes to configure the imitation like the real deployment.
+        let text = r#"{
+          "providers": [
+            { "id": "fake", "type": "fake", "validate": true, "revoke": true,
+              "regex": "^(https?://)?example\\.com(/.*)?$", "extra_token_keys": ["scope"] },
+            { "id": "fake-device", "type": "fake", "device": true,
+              "verification_uri": "http://127.0.0.1:9/login/device" }
+          ],
+          "links": [{ "provider_id": "fake", "refresh_token": true, "expires_in": 7200,
+                      "token_extra": { "scope": "repo" } }],
+          "device": { "interval": 3, "auto_approve_after": 2, "token_expires_in": 7200, "token_refresh": true }
+        }"#;
+        let builder = ImitationBuilder::new().config_json(text).unwrap();
+        let fake = &builder.providers[0];
+        assert_eq!(fake.extra_token_keys, ["scope"]);
+        assert_eq!(
+            fake.regex.as_deref(),
+            Some(r"^(https?://)?example\.com(/.*)?$")
+        );
+        let link = fake.initial_link.as_ref().unwrap();
+        assert_eq!(link.token_extra["scope"], "repo");
+        assert_eq!(builder.device.token_expires_in, Some(7200));
+        assert!(builder.device.token_refresh);
+    }
+
+    #[test]
     fn the_readme_example_is_valid() {
         let readme = include_str!("../../README.md");
         let start = readme
