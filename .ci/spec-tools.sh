@@ -53,7 +53,7 @@ if [[ "${1:-}" == "--releases" ]]; then
   binary=${2:?usage: spec-tools.sh --releases PATH-TO-CONFORMANCE}
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
-  for release in 2.25.0 2.26.0 2.27.0 2.29.0 2.30.0 2.32.0 2.35.1; do
+  for release in 2.25.0 2.26.0 2.27.0 2.29.0 2.30.0 2.32.0 2.35.1 2.36.1; do
     contract="$scratch/coder-external-auth-$release.json"
     "$binary" spec --coder-version "$release" >"$contract"
     echo "== the contract of Coder $release: openapi-spec-validator, Redocly, the body corpus"

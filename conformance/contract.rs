@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn the_body_corpus_has_the_same_verdicts() {
         // One release from each contract range; a `@2.25-2.26` name scopes the verdict.
-        let contracts: Vec<(CoderVersion, Contract)> = ["2.25.0", "2.27.0", "2.30.0", "2.35.1"]
+        let contracts: Vec<(CoderVersion, Contract)> = ["2.25.0", "2.27.0", "2.30.0", "2.35.1", "2.36.1"]
             .iter()
             .map(|release| {
                 let release: CoderVersion = release.parse().unwrap();
