@@ -350,13 +350,14 @@ mod tests {
     #[test]
     fn the_body_corpus_has_the_same_verdicts() {
         // One release from each contract range; a `@2.25-2.26` name scopes the verdict.
-        let contracts: Vec<(CoderVersion, Contract)> = ["2.25.0", "2.27.0", "2.30.0", "2.35.1", "2.36.1"]
-            .iter()
-            .map(|release| {
-                let release: CoderVersion = release.parse().unwrap();
-                (release, Contract::load(release).unwrap())
-            })
-            .collect();
+        let contracts: Vec<(CoderVersion, Contract)> =
+            ["2.25.0", "2.27.0", "2.30.0", "2.35.1", "2.36.1"]
+                .iter()
+                .map(|release| {
+                    let release: CoderVersion = release.parse().unwrap();
+                    (release, Contract::load(release).unwrap())
+                })
+                .collect();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bodies");
         let mut files: Vec<_> = std::fs::read_dir(&root)
             .unwrap_or_else(|err| panic!("read {}: {err}", root.display()))

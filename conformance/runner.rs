@@ -31,8 +31,11 @@ use crate::target::Target;
 
 /// Largest body a case reads: far above any real answer, far below a hostile one.
 pub const BODY_LIMIT: usize = 1024 * 1024;
-/// Requests in flight at once: a browser's handful per host, not one per listed provider.
-pub const MAX_CONCURRENT_REQUESTS: usize = 16;
+/// Requests in flight at once: a few browsers' worth per host, not one per listed provider.
+/// Large enough that the read-only cases after the list of a two-provider deployment with an
+/// agent token and a template version (17, measured against a real 2.36.1) go in one round
+/// trip.
+pub const MAX_CONCURRENT_REQUESTS: usize = 24;
 /// The header every Coder response carries its version in.
 const BUILD_VERSION_HEADER: &str = "x-coder-build-version";
 /// Extra time over the request timeout before a case is abandoned outright.
