@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 use coder_external_auth::BuildError;
 
+use crate::baseline;
 use crate::cases::CATALOG;
 use crate::checks::{CheckKind, CheckResult, judge};
 use crate::cli::CheckArgs;
@@ -44,6 +45,10 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     let sinks = Sinks {
         json: args.json.as_deref(),
         junit: args.junit.as_deref(),
+        write_baseline: args
+            .write_baseline
+            .as_deref()
+            .map(|path| (path, args.force)),
     };
     let report = match run_cases(&args, &accepted, mode, &secrets, started).await {
         Ok(report) => report,
@@ -82,7 +87,18 @@ async fn run_cases(
     if let Some(path) = &args.junit {
         report_paths.push(("--junit", path.as_path()));
     }
+    if let Some(path) = &args.write_baseline {
+        report_paths.push(("--write-baseline", path.as_path()));
+    }
     report::check_distinct(&report_paths)?;
+    if let Some(path) = &args.write_baseline {
+        baseline::refuse_existing(path, args.force)?;
+    }
+    let accepted_findings = args
+        .baseline
+        .as_deref()
+        .map(|path| baseline::load(path).map(|file| (path, file)))
+        .transpose()?;
     let options = run_options(args)?;
     let mut store = SnapshotStore::open(accepted.clone(), mode)?;
     let target = match &args.url {
@@ -143,6 +159,9 @@ async fn run_cases(
         )?);
     }
     cases.extend(skipped_variants(&cases, accepted));
+    let applied = accepted_findings.as_ref().map(|(path, file)| {
+        baseline::apply(file, path, &mut cases, &description, secrets, baseline::today())
+    });
     let mut notes: Vec<String> = release_notes(release);
     notes.extend(output.notes.iter().map(note_text));
     if secrets.too_short() > 0 {
@@ -153,6 +172,9 @@ async fn run_cases(
             secrets.too_short()
         ));
     }
+    if let Some(applied) = &applied {
+        notes.extend(applied.notes.iter().cloned());
+    }
     let subject = RunSubject {
         target: description,
         coder_version: Some(release.reported_version()),
@@ -161,6 +183,7 @@ async fn run_cases(
     };
     let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), store.pending());
     report.rerun = Some(rerun_command(args));
+    report.baseline = applied.map(|applied| applied.summary);
     Ok(report)
 }
 
