@@ -184,6 +184,7 @@ async fn run_cases(
     let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), store.pending());
     report.rerun = Some(rerun_command(args));
     report.baseline = applied.map(|applied| applied.summary);
+    report.coverage = Some(report::Coverage::of(&report.cases, &contract));
     Ok(report)
 }
 

@@ -151,6 +151,17 @@ pub fn summary(report: &RunReport) -> String {
             super::human::baselined_count(report)
         );
     }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "**Coverage**: {}.\n", coverage.figure());
+        let gaps = coverage.gaps();
+        if !gaps.is_empty() {
+            let _ = writeln!(out, "<details><summary>Not covered ({})</summary>\n", gaps.len());
+            for gap in gaps {
+                let _ = writeln!(out, "- {}", cell(&gap));
+            }
+            let _ = writeln!(out, "\n</details>\n");
+        }
+    }
     let _ = writeln!(
         out,
         "Exit status **{}**: {}.",

@@ -70,6 +70,9 @@ pub fn render(report: &RunReport) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "{:>12} {}", "Note", printable(note));
     }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "{:>12} {}", "Coverage", coverage.figure());
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,

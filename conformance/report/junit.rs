@@ -26,6 +26,30 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
     operations.dedup();
     for operation in operations {
         let mut suite = TestSuite::new(operation.id());
+        if let Some(covered) = report.coverage.as_ref().and_then(|coverage| {
+            coverage
+                .operations
+                .iter()
+                .find(|covered| covered.operation_id == operation)
+        }) {
+            let seen = |reach: &super::coverage::Reach| *reach == super::coverage::Reach::Seen;
+            suite.add_property((
+                "coverage.variants".to_owned(),
+                format!(
+                    "{} of {}",
+                    covered.variants.iter().filter(|v| seen(&v.coverage)).count(),
+                    covered.variants.len()
+                ),
+            ));
+            suite.add_property((
+                "coverage.statuses".to_owned(),
+                format!(
+                    "{} of {}",
+                    covered.statuses.iter().filter(|s| seen(&s.coverage)).count(),
+                    covered.statuses.len()
+                ),
+            ));
+        }
         for case in report
             .cases
             .iter()

@@ -2,6 +2,7 @@
 //! snapshot outcome, the summary and the exit status; and its three renderings, the human
 //! report (stderr), JSON and JUnit. Secrets are masked in the model before any rendering.
 
+mod coverage;
 mod github;
 mod human;
 mod junit;
@@ -18,6 +19,7 @@ use crate::observation::Observation;
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotOutcome;
 
+pub use coverage::Coverage;
 pub use human::{printable, shell_word};
 pub use output::{check_distinct, write as write_file};
 
@@ -442,6 +444,10 @@ pub struct RunReport {
     /// The `--baseline` file and what it matched, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::BaselineSummary>,
+    /// Per operation, the catalog variants and documented statuses seen, not seen and not
+    /// reachable on this target; absent when the run stopped before judging.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl RunReport {
@@ -472,6 +478,7 @@ impl RunReport {
             rerun: None,
             findings,
             baseline: None,
+            coverage: None,
         }
     }
 
