@@ -108,6 +108,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
+    /// Also write a SARIF 2.1.0 log (one result per finding, for code scanning) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+
     /// Accepted findings (JSON; format in the README, "Living with findings"): the run fails
     /// only on findings no unexpired entry accepts.
     #[arg(long, value_name = "FILE")]

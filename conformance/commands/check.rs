@@ -45,6 +45,7 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     let sinks = Sinks {
         json: args.json.as_deref(),
         junit: args.junit.as_deref(),
+        sarif: args.sarif.as_deref(),
         write_baseline: args
             .write_baseline
             .as_deref()
@@ -86,6 +87,9 @@ async fn run_cases(
     }
     if let Some(path) = &args.junit {
         report_paths.push(("--junit", path.as_path()));
+    }
+    if let Some(path) = &args.sarif {
+        report_paths.push(("--sarif", path.as_path()));
     }
     if let Some(path) = &args.write_baseline {
         report_paths.push(("--write-baseline", path.as_path()));

@@ -65,7 +65,7 @@ pub struct Coverage {
 fn unprovoked(status: u16) -> String {
     let what = match status {
         400 => "a malformed request, which no case sends to this operation",
-        401 => "a missing or rejected token, which no case sends to this operation",
+        401 => "no token or a rejected one, which no case sends to this operation",
         403 => "an authorization Coder refuses (a token without the scope)",
         404 => "an unknown provider or link, which no case asks this operation for",
         429 => "a rate limit",

@@ -1,12 +1,13 @@
 //! The run's results as one serialisable model: each case's verdict from its judgement and
-//! snapshot outcome, the summary and the exit status; and its three renderings, the human
-//! report (stderr), JSON and JUnit. Secrets are masked in the model before any rendering.
+//! snapshot outcome, the summary and the exit status; and its renderings, the human report
+//! (stderr), JSON, JUnit, SARIF and GitHub Actions. Secrets are masked in the model before any rendering.
 
 mod coverage;
 mod github;
 mod human;
 mod junit;
 mod output;
+mod sarif;
 
 use std::path::Path;
 
@@ -517,6 +518,7 @@ impl RunReport {
 pub struct Sinks<'a> {
     pub json: Option<&'a Path>,
     pub junit: Option<&'a Path>,
+    pub sarif: Option<&'a Path>,
     /// `--write-baseline PATH`, and whether `--force` lets it replace a file.
     pub write_baseline: Option<(&'a Path, bool)>,
 }
@@ -537,6 +539,9 @@ pub fn deliver(
     }
     if let Some(path) = sinks.junit {
         output::write(path, "--junit", &junit::render(&report)?)?;
+    }
+    if let Some(path) = sinks.sarif {
+        output::write(path, "--sarif", &sarif::render(&report, secrets)?)?;
     }
     if let Some((path, force)) = sinks.write_baseline
         && report.stopped.is_none()
