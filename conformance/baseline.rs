@@ -293,10 +293,9 @@ pub fn case_findings(case: &CaseReport) -> Vec<(String, String)> {
         })
         .collect();
     match case.snapshot.as_ref().map(|s| (s.outcome, &s.diff)) {
-        Some((SnapshotStatus::Stale, diff)) => findings.push((
-            STALE_SNAPSHOT.to_owned(),
-            diff.clone().unwrap_or_default(),
-        )),
+        Some((SnapshotStatus::Stale, diff)) => {
+            findings.push((STALE_SNAPSHOT.to_owned(), diff.clone().unwrap_or_default()))
+        }
         Some((SnapshotStatus::New, _)) => findings.push((
             NEW_SNAPSHOT.to_owned(),
             format!("no accepted shape for variant {}", case.variant),
@@ -437,7 +436,10 @@ mod tests {
             )
         };
         let err = parse(&file("nonsense", "a fork")).unwrap_err().to_string();
-        assert!(err.contains("entry 1") && err.contains("no check kind"), "{err}");
+        assert!(
+            err.contains("entry 1") && err.contains("no check kind"),
+            "{err}"
+        );
         let err = parse(&file("drift", " ")).unwrap_err().to_string();
         assert!(err.contains("give a reason"), "{err}");
         let twice = format!(
@@ -445,7 +447,10 @@ mod tests {
             entry.replace("CHECK", "drift").replace("REASON", "r")
         );
         let err = parse(&twice).unwrap_err().to_string();
-        assert!(err.contains("entry 2") && err.contains("repeats entry 1"), "{err}");
+        assert!(
+            err.contains("entry 2") && err.contains("repeats entry 1"),
+            "{err}"
+        );
         let err = format!(
             "{:#}",
             parse(&file("drift", "r").replace("2030-01-01", "soon")).unwrap_err()

@@ -95,7 +95,10 @@ async fn a_written_baseline_turns_exit_3_into_exit_0_with_the_findings_as_notes(
     let file_arg = path_str(&file).to_owned();
     let first = check_live(&server, &["--write-baseline", &file_arg], dir).await;
     assert_eq!(first.code, 3, "drift without a baseline:\n{}", first.stderr);
-    assert!(findings(&first).iter().all(|f| !f.3), "nothing is baselined yet");
+    assert!(
+        findings(&first).iter().all(|f| !f.3),
+        "nothing is baselined yet"
+    );
     assert!(
         findings(&first)
             .iter()
@@ -122,14 +125,26 @@ async fn a_written_baseline_turns_exit_3_into_exit_0_with_the_findings_as_notes(
     let dir = first.dir;
     let second = check_live(&server, &["--baseline", &file_arg], snapshot_copy()).await;
     assert_eq!(second.code, 0, "every finding accepted:\n{}", second.stderr);
-    assert!(findings(&second).iter().all(|f| f.3), "{:?}", findings(&second));
+    assert!(
+        findings(&second).iter().all(|f| f.3),
+        "{:?}",
+        findings(&second)
+    );
     assert!(second.json["summary"]["baselined"].as_u64().unwrap() > 0);
     assert_eq!(second.json["summary"]["failed"], 0);
     assert_eq!(second.json["baseline"]["stale"], 0);
     assert!(second.stderr.contains("   Baselined "), "{}", second.stderr);
-    assert!(second.stderr.contains("(baselined until "), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("(baselined until "),
+        "{}",
+        second.stderr
+    );
     assert!(!second.junit.contains("<failure"), "{}", second.junit);
-    assert!(second.junit.contains("note: baselined drift"), "{}", second.junit);
+    assert!(
+        second.junit.contains("note: baselined drift"),
+        "{}",
+        second.junit
+    );
     drop(dir);
     server.shutdown().await;
 }
@@ -171,9 +186,14 @@ async fn an_expired_entry_fails_again_and_says_so() {
     let run = check_live(&server, &["--baseline", path_str(&file)], dir).await;
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(findings(&run).iter().all(|f| !f.3));
-    assert!(run.json["findings"][0]["expired"] == true, "{}", run.json["findings"]);
     assert!(
-        run.stderr.contains("expired on 2000-01-01: its finding fails again"),
+        run.json["findings"][0]["expired"] == true,
+        "{}",
+        run.json["findings"]
+    );
+    assert!(
+        run.stderr
+            .contains("expired on 2000-01-01: its finding fails again"),
         "{}",
         run.stderr
     );
@@ -199,7 +219,10 @@ async fn an_entry_that_matches_nothing_is_stale_and_changes_no_exit() {
     let run = check_live(&server, &["--baseline", path_str(&file)], dir).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json["baseline"]["stale"], 1);
-    let note = format!("({}) matched no finding: it is stale", "get-user-external-auths [providers-and-links] drift: /gone: key not in the spec (ListUserExternalAuthResponse)");
+    let note = format!(
+        "({}) matched no finding: it is stale",
+        "get-user-external-auths [providers-and-links] drift: /gone: key not in the spec (ListUserExternalAuthResponse)"
+    );
     assert!(run.stderr.contains(&note), "{}", run.stderr);
     server.shutdown().await;
 }
@@ -219,7 +242,10 @@ async fn a_changed_shape_can_be_baselined_too() {
     let first = run(&["check", "--write-baseline", &file_arg], &[], dir).await;
     assert_eq!(first.code, 1, "{}", first.stderr);
     let written = std::fs::read_to_string(&file).unwrap();
-    assert!(written.contains("\"check\": \"stale-snapshot\""), "{written}");
+    assert!(
+        written.contains("\"check\": \"stale-snapshot\""),
+        "{written}"
+    );
     let second = run(&["check", "--baseline", &file_arg], &[], first.dir).await;
     assert_eq!(second.code, 0, "{}", second.stderr);
 }
@@ -277,7 +303,14 @@ fn the_example_baseline_is_a_baseline() {
     let example: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(example["baseline"], 1);
     for entry in example["accepted"].as_array().unwrap() {
-        for key in ["operation_id", "variant", "check", "finding", "reason", "expires"] {
+        for key in [
+            "operation_id",
+            "variant",
+            "check",
+            "finding",
+            "reason",
+            "expires",
+        ] {
             assert!(entry[key].is_string(), "{key} in {entry}");
         }
     }

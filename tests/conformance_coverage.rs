@@ -38,7 +38,10 @@ async fn the_embedded_run_covers_every_variant() {
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let coverage = &run.json["coverage"];
-    assert_eq!(coverage["variants_seen"], coverage["variants"], "{coverage}");
+    assert_eq!(
+        coverage["variants_seen"], coverage["variants"],
+        "{coverage}"
+    );
     assert!(coverage["variants"].as_u64().unwrap() >= 40);
     assert!(
         variants(&run.json).iter().all(|v| v.2 == "seen"),
@@ -78,7 +81,10 @@ async fn the_embedded_run_covers_every_variant() {
         .unwrap();
     assert_eq!(rate_limited["coverage"], "not-seen");
     assert!(
-        rate_limited["reason"].as_str().unwrap().contains("rate limit"),
+        rate_limited["reason"]
+            .as_str()
+            .unwrap()
+            .contains("rate limit"),
         "{rate_limited}"
     );
 }
@@ -137,10 +143,16 @@ async fn list_shows_the_statuses_each_variant_answers() {
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stdout.contains("  status    429") && stdout.contains("no case provokes it: it needs a rate limit"),
+        stdout.contains("  status    429")
+            && stdout.contains("no case provokes it: it needs a rate limit"),
         "{stdout}"
     );
-    assert!(stdout.lines().any(|line| line.starts_with("  status    404") && line.contains("unknown-provider")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.starts_with("  status    404") && line.contains("unknown-provider")),
+        "{stdout}"
+    );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("    Coverage "), "{stderr}");
 }

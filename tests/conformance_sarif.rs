@@ -102,7 +102,10 @@ async fn the_embedded_run_is_a_sarif_log_without_results() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let log = assert_sarif(&run);
     assert!(results(&log).is_empty(), "{log}");
-    assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true);
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
     assert!(
         log["runs"][0]["properties"]["coverage"]
             .as_str()
@@ -151,7 +154,13 @@ async fn a_drifting_target_gives_one_result_per_finding_and_baselined_ones_are_n
     keep_for_ci(&first, "drifting.sarif");
 
     let second = run(
-        &["check", "--url", server.base_url(), "--baseline", &baseline_arg],
+        &[
+            "check",
+            "--url",
+            server.base_url(),
+            "--baseline",
+            &baseline_arg,
+        ],
         &[("CODER_SESSION_TOKEN", &token)],
         snapshot_copy(),
     )
@@ -160,8 +169,9 @@ async fn a_drifting_target_gives_one_result_per_finding_and_baselined_ones_are_n
     let log = assert_sarif(&second);
     assert!(!results(&log).is_empty());
     assert!(
-        results(&log).iter().all(|result| result["level"] == "note"
-            && result["properties"]["baselined"] == true),
+        results(&log)
+            .iter()
+            .all(|result| result["level"] == "note" && result["properties"]["baselined"] == true),
         "{log}"
     );
     keep_for_ci(&second, "baselined.sarif");

@@ -164,7 +164,14 @@ async fn run_cases(
     }
     cases.extend(skipped_variants(&cases, accepted));
     let applied = accepted_findings.as_ref().map(|(path, file)| {
-        baseline::apply(file, path, &mut cases, &description, secrets, baseline::today())
+        baseline::apply(
+            file,
+            path,
+            &mut cases,
+            &description,
+            secrets,
+            baseline::today(),
+        )
     });
     let mut notes: Vec<String> = release_notes(release);
     notes.extend(output.notes.iter().map(note_text));

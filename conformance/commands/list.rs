@@ -7,8 +7,8 @@ use coder_external_auth::CoderVersion;
 
 use crate::cases::CATALOG;
 use crate::contract::Contract;
-use crate::report::Coverage;
 use crate::exit::Exit;
+use crate::report::Coverage;
 use crate::snapshot::{Accepted, SnapshotStore};
 
 pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {

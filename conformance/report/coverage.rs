@@ -126,7 +126,9 @@ impl Coverage {
                 .map(|status| {
                     let answering: Vec<&VariantCoverage> = variants
                         .iter()
-                        .filter(|v| embedded_statuses(entry.operation, &v.variant).contains(&status))
+                        .filter(|v| {
+                            embedded_statuses(entry.operation, &v.variant).contains(&status)
+                        })
                         .collect();
                     let seen = of_operation.iter().any(|case| {
                         case.verdict != Verdict::Skipped && case.status == Some(status)
@@ -223,7 +225,11 @@ impl Coverage {
         };
         let mut out = Vec::new();
         for operation in &self.operations {
-            for v in operation.variants.iter().filter(|v| v.coverage != Reach::Seen) {
+            for v in operation
+                .variants
+                .iter()
+                .filter(|v| v.coverage != Reach::Seen)
+            {
                 out.push(format!(
                     "{} [{}]: {}: {}",
                     operation.operation_id,

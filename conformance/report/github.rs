@@ -155,7 +155,11 @@ pub fn summary(report: &RunReport) -> String {
         let _ = writeln!(out, "**Coverage**: {}.\n", coverage.figure());
         let gaps = coverage.gaps();
         if !gaps.is_empty() {
-            let _ = writeln!(out, "<details><summary>Not covered ({})</summary>\n", gaps.len());
+            let _ = writeln!(
+                out,
+                "<details><summary>Not covered ({})</summary>\n",
+                gaps.len()
+            );
             for gap in gaps {
                 let _ = writeln!(out, "- {}", cell(&gap));
             }

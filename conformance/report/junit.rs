@@ -37,7 +37,11 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
                 "coverage.variants".to_owned(),
                 format!(
                     "{} of {}",
-                    covered.variants.iter().filter(|v| seen(&v.coverage)).count(),
+                    covered
+                        .variants
+                        .iter()
+                        .filter(|v| seen(&v.coverage))
+                        .count(),
                     covered.variants.len()
                 ),
             ));
@@ -45,7 +49,11 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
                 "coverage.statuses".to_owned(),
                 format!(
                     "{} of {}",
-                    covered.statuses.iter().filter(|s| seen(&s.coverage)).count(),
+                    covered
+                        .statuses
+                        .iter()
+                        .filter(|s| seen(&s.coverage))
+                        .count(),
                     covered.statuses.len()
                 ),
             ));
@@ -97,7 +105,14 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
                 .baseline
                 .iter()
                 .filter(|mark| !mark.expired)
-                .map(|mark| format!("note: baselined {}: {}{}", mark.check, mark.finding, mark.suffix()))
+                .map(|mark| {
+                    format!(
+                        "note: baselined {}: {}{}",
+                        mark.check,
+                        mark.finding,
+                        mark.suffix()
+                    )
+                })
                 .collect();
             if !notes.is_empty() {
                 test.set_system_out(xml_text(&notes.join("\n")));

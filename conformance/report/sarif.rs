@@ -237,8 +237,7 @@ mod tests {
             "typed-decode",
             "contract",
         ] {
-            let kind: crate::checks::CheckKind =
-                serde_json::from_value(Value::from(kind)).unwrap();
+            let kind: crate::checks::CheckKind = serde_json::from_value(Value::from(kind)).unwrap();
             assert!(rule_index(kind.name()).is_some(), "{kind:?}");
         }
     }
