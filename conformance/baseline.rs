@@ -232,8 +232,13 @@ pub fn apply(
     for (index, entry) in baseline.accepted.iter().enumerate() {
         if !used[index] {
             summary.stale += 1;
+            let lapsed = if today > entry.expires {
+                format!(" (and it expired on {})", entry.expires)
+            } else {
+                String::new()
+            };
             notes.push(format!(
-                "baseline entry {} ({}) matched no finding: it is stale; remove it from {}",
+                "baseline entry {} ({}) matched no finding: it is stale{lapsed}; remove it from {}",
                 index + 1,
                 entry.describe(),
                 file.display()
