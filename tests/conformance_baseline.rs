@@ -315,3 +315,40 @@ fn the_example_baseline_is_a_baseline() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_may_not_overwrite_the_baseline_but_a_refresh_may() {
+    let dir = snapshot_copy();
+    let file = write_baseline(dir.path(), json!([]));
+    let file_arg = path_str(&file).to_owned();
+    let output = common::binary::command()
+        .args(["check", "--baseline", &file_arg, "--json", &file_arg])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--baseline and --json name the same file"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("\"baseline\": 1")
+    );
+    // Refreshing in place: read it, write the run's findings over it.
+    let refreshed = run(
+        &[
+            "check",
+            "--baseline",
+            &file_arg,
+            "--write-baseline",
+            &file_arg,
+            "--force",
+        ],
+        &[],
+        dir,
+    )
+    .await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.stderr);
+}

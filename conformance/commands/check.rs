@@ -42,10 +42,12 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     if let Some(token) = &args.agent_token {
         secrets.add_agent_token(token);
     }
+    // A report never goes over the baseline it was to read (the run refuses that pair).
+    let read = args.baseline.as_deref();
     let sinks = Sinks {
-        json: args.json.as_deref(),
-        junit: args.junit.as_deref(),
-        sarif: args.sarif.as_deref(),
+        json: not_over(read, args.json.as_deref()),
+        junit: not_over(read, args.junit.as_deref()),
+        sarif: not_over(read, args.sarif.as_deref()),
         write_baseline: args
             .write_baseline
             .as_deref()
@@ -74,6 +76,18 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     Ok(report.exit())
 }
 
+/// `path`, unless it names the file `baseline` reads.
+fn not_over<'a>(
+    baseline: Option<&std::path::Path>,
+    path: Option<&'a std::path::Path>,
+) -> Option<&'a std::path::Path> {
+    path.filter(|path| {
+        baseline.is_none_or(|read| {
+            report::check_distinct(&[("--baseline", read), ("a report", path)]).is_ok()
+        })
+    })
+}
+
 async fn run_cases(
     args: &CheckArgs,
     accepted: &Accepted,
@@ -95,6 +109,16 @@ async fn run_cases(
         report_paths.push(("--write-baseline", path.as_path()));
     }
     report::check_distinct(&report_paths)?;
+    // A report written over the baseline it read would lose it; `--write-baseline` may
+    // name it (with `--force`), which is how a baseline is refreshed in place.
+    if let Some(read) = &args.baseline {
+        for (flag, path) in report_paths
+            .iter()
+            .filter(|(flag, _)| *flag != "--write-baseline")
+        {
+            report::check_distinct(&[("--baseline", read.as_path()), (flag, path)])?;
+        }
+    }
     if let Some(path) = &args.write_baseline {
         baseline::refuse_existing(path, args.force)?;
     }
