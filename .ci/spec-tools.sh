@@ -47,6 +47,32 @@ export PYTHONPATH="$TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
 # Redocly: no usage reports and no update check (the network here reaches only registries).
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
+# `spec-tools.sh --sarif DIR`: every SARIF log in DIR (written by `CONFORMANCE_SARIF_DIR=DIR
+# cargo test --test conformance_sarif`: the embedded run, a drifting fixture, a baselined and a
+# stopped run) through Microsoft's SARIF Multitool, its SARIF and GitHub rules. Any error fails;
+# the one warning left (SARIF2005, no informationUri) is explained in the README.
+if [[ "${1:-}" == "--sarif" ]]; then
+  dir=${2:?usage: spec-tools.sh --sarif DIR-OF-SARIF-LOGS}
+  multitool="$TOOLS/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  # The package's postinstall makes it executable; npm may be set to skip install scripts.
+  [[ -x "$multitool" ]] || chmod u+x "$multitool"
+  shopt -s nullglob
+  logs=("$dir"/*.sarif)
+  (( ${#logs[@]} > 0 )) || { echo "error: no SARIF logs in $dir" >&2; exit 1; }
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  failed=0
+  for log in "${logs[@]}"; do
+    echo "== sarif-multitool validate $(basename "$log") ($("$multitool" --version 2>&1 | head -n 1))"
+    # The Multitool exits 0 whatever it finds: its findings are read from its console lines.
+    out=$("$multitool" validate "$log" --rule-kind "Sarif;Gh" -o "$scratch/$(basename "$log")" --log ForceOverwrite 2>&1) || {
+      echo "$out"; exit 1; }
+    grep -E ': (error|warning) ' <<<"$out" || true
+    if grep -qE ': error ' <<<"$out"; then failed=1; fi
+  done
+  exit "$failed"
+fi
+
 # `spec-tools.sh --releases BINARY`: every supported release's contract, as that conformance
 # binary prints it, through the validators and the body corpus (after a build, in .ci/run).
 if [[ "${1:-}" == "--releases" ]]; then

@@ -108,6 +108,24 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
+    /// Also write a SARIF 2.1.0 log (one result per finding, for code scanning) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+
+    /// Accepted findings (JSON; format in the README, "Living with findings"): the run fails
+    /// only on findings no unexpired entry accepts.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write this run's findings to FILE as a starting baseline (each with a reason to fill
+    /// in and an expiry date); never over an existing file without --force.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Let --write-baseline replace an existing file.
+    #[arg(long, requires = "write_baseline")]
+    pub force: bool,
+
     /// Budget for each request, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,

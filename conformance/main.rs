@@ -2,6 +2,7 @@
 //! external-auth contract. Thin: parse, run, map to an exit code.
 
 mod agent_flow;
+mod baseline;
 mod cases;
 mod checks;
 mod cli;

@@ -96,6 +96,29 @@ impl Accepted {
     }
 }
 
+/// The statuses the compiled-in snapshots of `operation`'s `variant` answer (one per release
+/// range; a variant whose status changed between releases has more than one), sorted.
+pub fn embedded_statuses(operation: Operation, variant: &str) -> Vec<u16> {
+    let stem = format!("{}@{variant}", operation.id());
+    let mut statuses: Vec<u16> = EMBEDDED
+        .files()
+        .filter(|file| {
+            file.path().to_str().is_some_and(|name| {
+                name == format!("{stem}.snap")
+                    || (name.starts_with(&format!("{stem}@")) && name.ends_with(".snap"))
+            })
+        })
+        .filter_map(|file| {
+            let body = snapshot_body(file.contents_utf8()?)?;
+            let value: serde_json::Value = serde_json::from_str(&body).ok()?;
+            u16::try_from(value.get("status")?.as_u64()?).ok()
+        })
+        .collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses
+}
+
 /// The body of an insta snapshot file: what follows its `---` header.
 fn snapshot_body(text: &str) -> Option<String> {
     let rest = text.strip_prefix("---\n")?;

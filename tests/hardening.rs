@@ -142,6 +142,17 @@ fn assert_sound(what: &str, run: &Run, code: i32) {
     );
     roxmltree::Document::parse(&run.junit)
         .unwrap_or_else(|err| panic!("{what}: the JUnit report is not XML: {err}\n{}", run.junit));
+    let sarif: Value = serde_json::from_str(&run.sarif)
+        .unwrap_or_else(|err| panic!("{what}: the SARIF log is not JSON: {err}\n{}", run.sarif));
+    assert_eq!(sarif["version"], "2.1.0", "{what}");
+    assert_eq!(
+        sarif["$schema"], "https://json.schemastore.org/sarif-2.1.0.json",
+        "{what}"
+    );
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["exitCode"], code,
+        "{what}: the SARIF log's exit code"
+    );
 }
 
 /// Every form a secret can take in an output: raw, JSON-escaped, XML-escaped.

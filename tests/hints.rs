@@ -185,6 +185,7 @@ async fn against_the_compiled_in_set_the_accept_hint_runs_in_the_source_tree() {
         stderr,
         json: serde_json::Value::Null,
         junit: String::new(),
+        sarif: String::new(),
         elapsed: std::time::Duration::ZERO,
         dir: snapshot_copy(),
     };

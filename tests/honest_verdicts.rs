@@ -275,7 +275,10 @@ async fn a_path_prefix_behind_a_proxy_works_as_the_base_url() {
         let run = check(&url, &token, &[]).await;
         assert_eq!(run.code, 0, "{url}:\n{}", run.stderr);
         assert!(
-            first_line(&run).contains(&format!("Checking {url}: Coder v2.36.1-imitation")),
+            first_line(&run).contains(&format!(
+                "Checking {url}: Coder v{}-imitation",
+                coder_external_auth::CoderVersion::NEWEST_KNOWN
+            )),
             "{}",
             run.stderr
         );

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 use coder_external_auth::BuildError;
 
+use crate::baseline;
 use crate::cases::CATALOG;
 use crate::checks::{CheckKind, CheckResult, judge};
 use crate::cli::CheckArgs;
@@ -41,9 +42,16 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     if let Some(token) = &args.agent_token {
         secrets.add_agent_token(token);
     }
+    // A report never goes over the baseline it was to read (the run refuses that pair).
+    let read = args.baseline.as_deref();
     let sinks = Sinks {
-        json: args.json.as_deref(),
-        junit: args.junit.as_deref(),
+        json: not_over(read, args.json.as_deref()),
+        junit: not_over(read, args.junit.as_deref()),
+        sarif: not_over(read, args.sarif.as_deref()),
+        write_baseline: args
+            .write_baseline
+            .as_deref()
+            .map(|path| (path, args.force)),
     };
     let report = match run_cases(&args, &accepted, mode, &secrets, started).await {
         Ok(report) => report,
@@ -68,6 +76,18 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     Ok(report.exit())
 }
 
+/// `path`, unless it names the file `baseline` reads.
+fn not_over<'a>(
+    baseline: Option<&std::path::Path>,
+    path: Option<&'a std::path::Path>,
+) -> Option<&'a std::path::Path> {
+    path.filter(|path| {
+        baseline.is_none_or(|read| {
+            report::check_distinct(&[("--baseline", read), ("a report", path)]).is_ok()
+        })
+    })
+}
+
 async fn run_cases(
     args: &CheckArgs,
     accepted: &Accepted,
@@ -82,7 +102,31 @@ async fn run_cases(
     if let Some(path) = &args.junit {
         report_paths.push(("--junit", path.as_path()));
     }
+    if let Some(path) = &args.sarif {
+        report_paths.push(("--sarif", path.as_path()));
+    }
+    if let Some(path) = &args.write_baseline {
+        report_paths.push(("--write-baseline", path.as_path()));
+    }
     report::check_distinct(&report_paths)?;
+    // A report written over the baseline it read would lose it; `--write-baseline` may
+    // name it (with `--force`), which is how a baseline is refreshed in place.
+    if let Some(read) = &args.baseline {
+        for (flag, path) in report_paths
+            .iter()
+            .filter(|(flag, _)| *flag != "--write-baseline")
+        {
+            report::check_distinct(&[("--baseline", read.as_path()), (flag, path)])?;
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        baseline::refuse_existing(path, args.force)?;
+    }
+    let accepted_findings = args
+        .baseline
+        .as_deref()
+        .map(|path| baseline::load(path).map(|file| (path, file)))
+        .transpose()?;
     let options = run_options(args)?;
     let mut store = SnapshotStore::open(accepted.clone(), mode)?;
     let target = match &args.url {
@@ -143,6 +187,16 @@ async fn run_cases(
         )?);
     }
     cases.extend(skipped_variants(&cases, accepted));
+    let applied = accepted_findings.as_ref().map(|(path, file)| {
+        baseline::apply(
+            file,
+            path,
+            &mut cases,
+            &description,
+            secrets,
+            baseline::today(),
+        )
+    });
     let mut notes: Vec<String> = release_notes(release);
     notes.extend(output.notes.iter().map(note_text));
     if secrets.too_short() > 0 {
@@ -153,6 +207,9 @@ async fn run_cases(
             secrets.too_short()
         ));
     }
+    if let Some(applied) = &applied {
+        notes.extend(applied.notes.iter().cloned());
+    }
     let subject = RunSubject {
         target: description,
         coder_version: Some(release.reported_version()),
@@ -161,6 +218,8 @@ async fn run_cases(
     };
     let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), store.pending());
     report.rerun = Some(rerun_command(args));
+    report.baseline = applied.map(|applied| applied.summary);
+    report.coverage = Some(report::Coverage::of(&report.cases, &contract));
     Ok(report)
 }
 

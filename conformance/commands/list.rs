@@ -3,8 +3,12 @@
 
 use anyhow::bail;
 
+use coder_external_auth::CoderVersion;
+
 use crate::cases::CATALOG;
+use crate::contract::Contract;
 use crate::exit::Exit;
+use crate::report::Coverage;
 use crate::snapshot::{Accepted, SnapshotStore};
 
 pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {
@@ -17,7 +21,11 @@ pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {
         );
     }
     let mut missing = 0;
-    for entry in CATALOG {
+    // The catalog's coverage table: what each variant needs, and which variants answer each
+    // status the newest contract documents.
+    let contract = Contract::load(CoderVersion::NEWEST_KNOWN)?;
+    let coverage = Coverage::of(&[], &contract);
+    for (entry, covered) in CATALOG.iter().zip(&coverage.operations) {
         println!("{}", entry.operation);
         for (variant, produced_by) in entry.variants {
             let has_snapshot = accepted.has(entry.operation, variant);
@@ -27,7 +35,25 @@ pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {
                 if has_snapshot { "accepted" } else { "missing" }
             );
         }
+        for status in &covered.statuses {
+            let answered_by = if status.variants.is_empty() {
+                status.reason.clone().unwrap_or_default()
+            } else {
+                status.variants.join(", ")
+            };
+            println!("  status    {:<42} {answered_by}", status.status);
+        }
     }
+    let answerable = coverage
+        .operations
+        .iter()
+        .flat_map(|operation| &operation.statuses)
+        .filter(|status| !status.variants.is_empty())
+        .count();
+    eprintln!(
+        "{:>12} {} variants; {answerable} of {} documented statuses answered by a variant",
+        "Coverage", coverage.variants, coverage.statuses
+    );
     let unreferenced = unreferenced(accepted)?;
     for file in &unreferenced {
         println!("unreferenced {file}");

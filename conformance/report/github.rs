@@ -35,6 +35,7 @@ pub fn annotations(report: &RunReport) -> String {
         let level = match case.verdict {
             Verdict::Failure | Verdict::Incomplete => "error",
             Verdict::Stale | Verdict::New => "warning",
+            Verdict::Baselined => "notice",
             Verdict::Fresh | Verdict::Accepted | Verdict::Skipped => continue,
         };
         let mut message = format!("{} ({})", case.label, case.verdict.word());
@@ -138,9 +139,32 @@ pub fn summary(report: &RunReport) -> String {
         let s = &report.summary;
         let _ = writeln!(
             out,
-            "\n**{} cases**: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped.\n",
-            s.cases, s.fresh, s.stale, s.new, s.accepted, s.failed, s.incomplete, s.skipped
+            "\n**{} cases**: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped{}.\n",
+            s.cases,
+            s.fresh,
+            s.stale,
+            s.new,
+            s.accepted,
+            s.failed,
+            s.incomplete,
+            s.skipped,
+            super::human::baselined_count(report)
         );
+    }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "**Coverage**: {}.\n", coverage.figure());
+        let gaps = coverage.gaps();
+        if !gaps.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>Not covered ({})</summary>\n",
+                gaps.len()
+            );
+            for gap in gaps {
+                let _ = writeln!(out, "- {}", cell(&gap));
+            }
+            let _ = writeln!(out, "\n</details>\n");
+        }
     }
     let _ = writeln!(
         out,
@@ -166,8 +190,9 @@ fn rank(verdict: Verdict) -> u8 {
         Verdict::Stale => 2,
         Verdict::New => 3,
         Verdict::Accepted => 4,
-        Verdict::Fresh => 5,
-        Verdict::Skipped => 6,
+        Verdict::Baselined => 5,
+        Verdict::Fresh => 6,
+        Verdict::Skipped => 7,
     }
 }
 

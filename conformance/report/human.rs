@@ -62,15 +62,21 @@ pub fn render(report: &RunReport) -> String {
             for line in diff.lines() {
                 let _ = writeln!(out, "{INDENT}{}", printable(line));
             }
+            if let Some(mark) = case.mark(crate::baseline::STALE_SNAPSHOT, diff) {
+                let _ = writeln!(out, "{INDENT}{}", printable(mark.suffix().trim_start()));
+            }
         }
     }
     for note in &report.notes {
         let _ = writeln!(out, "{:>12} {}", "Note", printable(note));
     }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "{:>12} {}", "Coverage", coverage.figure());
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "{:>12} {} cases in {:.0} ms: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped",
+        "{:>12} {} cases in {:.0} ms: {} fresh, {} stale, {} new, {} accepted, {} failed, {} incomplete, {} skipped{}",
         "Finished",
         s.cases,
         report.elapsed_ms,
@@ -80,12 +86,21 @@ pub fn render(report: &RunReport) -> String {
         s.accepted,
         s.failed,
         s.incomplete,
-        s.skipped
+        s.skipped,
+        baselined_count(report)
     );
     if let Some(next) = next_step(report) {
         let _ = writeln!(out, "{:>12} {next}", "Next");
     }
     out
+}
+
+/// `, N baselined` when a baseline was given.
+pub fn baselined_count(report: &RunReport) -> String {
+    match &report.baseline {
+        Some(_) => format!(", {} baselined", report.summary.baselined),
+        None => String::new(),
+    }
 }
 
 /// The command that moves the user forward, if any.

@@ -26,13 +26,47 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
     operations.dedup();
     for operation in operations {
         let mut suite = TestSuite::new(operation.id());
+        if let Some(covered) = report.coverage.as_ref().and_then(|coverage| {
+            coverage
+                .operations
+                .iter()
+                .find(|covered| covered.operation_id == operation)
+        }) {
+            let seen = |reach: &super::coverage::Reach| *reach == super::coverage::Reach::Seen;
+            suite.add_property((
+                "coverage.variants".to_owned(),
+                format!(
+                    "{} of {}",
+                    covered
+                        .variants
+                        .iter()
+                        .filter(|v| seen(&v.coverage))
+                        .count(),
+                    covered.variants.len()
+                ),
+            ));
+            suite.add_property((
+                "coverage.statuses".to_owned(),
+                format!(
+                    "{} of {}",
+                    covered
+                        .statuses
+                        .iter()
+                        .filter(|s| seen(&s.coverage))
+                        .count(),
+                    covered.statuses.len()
+                ),
+            ));
+        }
         for case in report
             .cases
             .iter()
             .filter(|case| case.operation_id == operation)
         {
             let status = match case.verdict {
-                Verdict::Fresh | Verdict::Accepted => TestCaseStatus::success(),
+                Verdict::Fresh | Verdict::Accepted | Verdict::Baselined => {
+                    TestCaseStatus::success()
+                }
                 Verdict::Skipped => {
                     let mut status = TestCaseStatus::skipped();
                     if let Some(reason) = &case.reason {
@@ -66,6 +100,23 @@ pub fn render(report: &RunReport) -> anyhow::Result<String> {
             let name = xml_text(&format!("{} [{}]", case.label, case.variant));
             let mut test = TestCase::new(name, status);
             test.set_classname(operation.id());
+            // Accepted findings are notes beside a pass (or a failure), never failures.
+            let notes: Vec<String> = case
+                .baseline
+                .iter()
+                .filter(|mark| !mark.expired)
+                .map(|mark| {
+                    format!(
+                        "note: baselined {}: {}{}",
+                        mark.check,
+                        mark.finding,
+                        mark.suffix()
+                    )
+                })
+                .collect();
+            if !notes.is_empty() {
+                test.set_system_out(xml_text(&notes.join("\n")));
+            }
             test.set_time(std::time::Duration::from_secs_f64(case.elapsed_ms / 1000.0));
             suite.add_test_case(test);
         }

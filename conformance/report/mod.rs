@@ -1,11 +1,13 @@
 //! The run's results as one serialisable model: each case's verdict from its judgement and
-//! snapshot outcome, the summary and the exit status; and its three renderings, the human
-//! report (stderr), JSON and JUnit. Secrets are masked in the model before any rendering.
+//! snapshot outcome, the summary and the exit status; and its renderings, the human report
+//! (stderr), JSON, JUnit, SARIF and GitHub Actions. Secrets are masked in the model before any rendering.
 
+mod coverage;
 mod github;
 mod human;
 mod junit;
 mod output;
+mod sarif;
 
 use std::path::Path;
 
@@ -18,6 +20,7 @@ use crate::observation::Observation;
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotOutcome;
 
+pub use coverage::Coverage;
 pub use human::{printable, shell_word};
 pub use output::{check_distinct, write as write_file};
 
@@ -33,6 +36,8 @@ pub enum Verdict {
     /// Could not complete: the network, a proxy, a rate limit or time stood in the way.
     Incomplete,
     Skipped,
+    /// Every finding is accepted by an unexpired `--baseline` entry.
+    Baselined,
 }
 
 impl Verdict {
@@ -46,6 +51,7 @@ impl Verdict {
             Verdict::Failure => "Failure",
             Verdict::Incomplete => "Incomplete",
             Verdict::Skipped => "Skipped",
+            Verdict::Baselined => "Baselined",
         }
     }
 }
@@ -119,6 +125,40 @@ pub struct CaseReport {
     /// Coder's error envelope, when the answer carried one: its own words for what happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coder_said: Option<CoderSaid>,
+    /// The findings a `--baseline` entry matched, expired or not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline: Vec<BaselineMark>,
+}
+
+/// A finding a `--baseline` entry matched.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BaselineMark {
+    pub check: String,
+    pub finding: String,
+    pub reason: String,
+    pub expires: chrono::NaiveDate,
+    /// Past its date: the finding fails again.
+    pub expired: bool,
+}
+
+/// One finding of the run: what the baseline matches and `--write-baseline` writes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Finding {
+    pub operation_id: Operation,
+    pub variant: String,
+    pub label: String,
+    /// A check kind, or `stale-snapshot` / `new-snapshot`.
+    pub check: String,
+    pub finding: String,
+    /// Accepted by an unexpired `--baseline` entry: reported, never failed.
+    pub baselined: bool,
+    /// Matched an entry past its date.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::NaiveDate>,
 }
 
 impl CaseReport {
@@ -156,6 +196,7 @@ impl CaseReport {
             retries: observation.retries.clone(),
             warnings: observation.warnings.clone(),
             coder_said: CoderSaid::of(observation),
+            baseline: Vec::new(),
         }
     }
 
@@ -175,20 +216,42 @@ impl CaseReport {
             retries: Vec::new(),
             warnings: Vec::new(),
             coder_said: None,
+            baseline: Vec::new(),
         }
     }
 
-    /// Findings of the failed checks, `check: finding`.
+    /// Findings of the failed checks, `check: finding`, each accepted one with its reason.
     pub fn failures(&self) -> impl Iterator<Item = String> + '_ {
         self.checks
             .iter()
             .filter(|check| !check.passed)
-            .flat_map(|check| {
-                check
-                    .findings
-                    .iter()
-                    .map(move |finding| format!("{}: {finding}", check.name.name()))
+            .flat_map(move |check| {
+                check.findings.iter().map(move |finding| {
+                    let name = check.name.name();
+                    match self.mark(name, finding) {
+                        Some(mark) => format!("{name}: {finding}{}", mark.suffix()),
+                        None => format!("{name}: {finding}"),
+                    }
+                })
             })
+    }
+
+    /// The baseline entry that matched this finding, if any.
+    pub fn mark(&self, check: &str, finding: &str) -> Option<&BaselineMark> {
+        self.baseline
+            .iter()
+            .find(|mark| mark.check == check && mark.finding == finding)
+    }
+}
+
+impl BaselineMark {
+    /// ` (baselined until …: reason)` or ` (baseline entry expired on …)`.
+    pub fn suffix(&self) -> String {
+        if self.expired {
+            format!(" (baseline entry expired on {}: fails again)", self.expires)
+        } else {
+            format!(" (baselined until {}: {})", self.expires, self.reason)
+        }
     }
 }
 
@@ -300,6 +363,9 @@ pub struct Summary {
     #[serde(default)]
     pub incomplete: usize,
     pub skipped: usize,
+    /// Cases whose every finding a `--baseline` entry accepted.
+    #[serde(default)]
+    pub baselined: usize,
 }
 
 impl Summary {
@@ -317,6 +383,7 @@ impl Summary {
                 Verdict::Failure => &mut summary.failed,
                 Verdict::Incomplete => &mut summary.incomplete,
                 Verdict::Skipped => &mut summary.skipped,
+                Verdict::Baselined => &mut summary.baselined,
             } += 1;
         }
         summary
@@ -372,6 +439,16 @@ pub struct RunReport {
     /// from the environment), for the hints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rerun: Option<String>,
+    /// Every finding, each marked whether a `--baseline` entry accepted it.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// The `--baseline` file and what it matched, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineSummary>,
+    /// Per operation, the catalog variants and documented statuses seen, not seen and not
+    /// reachable on this target; absent when the run stopped before judging.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl RunReport {
@@ -384,6 +461,7 @@ impl RunReport {
         pending_snapshots: usize,
     ) -> Self {
         let summary = Summary::of(&cases);
+        let findings = crate::baseline::findings(&cases);
         Self {
             tool: "conformance".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -399,6 +477,9 @@ impl RunReport {
             pending_snapshots,
             stopped: None,
             rerun: None,
+            findings,
+            baseline: None,
+            coverage: None,
         }
     }
 
@@ -437,6 +518,9 @@ impl RunReport {
 pub struct Sinks<'a> {
     pub json: Option<&'a Path>,
     pub junit: Option<&'a Path>,
+    pub sarif: Option<&'a Path>,
+    /// `--write-baseline PATH`, and whether `--force` lets it replace a file.
+    pub write_baseline: Option<(&'a Path, bool)>,
 }
 
 /// Masks the report, prints the human rendering (when `human`) and writes every file sink.
@@ -455,6 +539,15 @@ pub fn deliver(
     }
     if let Some(path) = sinks.junit {
         output::write(path, "--junit", &junit::render(&report)?)?;
+    }
+    if let Some(path) = sinks.sarif {
+        output::write(path, "--sarif", &sarif::render(&report, secrets)?)?;
+    }
+    if let Some((path, force)) = sinks.write_baseline
+        && report.stopped.is_none()
+    {
+        let text = crate::baseline::starting_file(&report, crate::baseline::today())?;
+        crate::baseline::write(path, force, &text)?;
     }
     if github::active() {
         print!("{}", github::annotations(&report));

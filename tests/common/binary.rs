@@ -15,6 +15,8 @@ pub struct Run {
     pub stderr: String,
     pub json: serde_json::Value,
     pub junit: String,
+    /// The SARIF log (`--sarif`), as text.
+    pub sarif: String,
     pub elapsed: Duration,
     pub dir: TempDir,
 }
@@ -51,8 +53,8 @@ impl Run {
     /// snapshot directory.
     pub fn all_output(&self) -> String {
         let mut all = format!(
-            "{}\n{}\n{}\n{}\n",
-            self.stdout, self.stderr, self.json, self.junit
+            "{}\n{}\n{}\n{}\n{}\n",
+            self.stdout, self.stderr, self.json, self.junit, self.sarif
         );
         for entry in std::fs::read_dir(self.snapshots()).unwrap() {
             all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
@@ -150,8 +152,8 @@ pub fn snapshot_copy() -> TempDir {
     dir
 }
 
-/// Runs `conformance <args> --snapshots <copy> --json <dir>/report.json --junit <dir>/junit.xml`
-/// with `CI=true`, so nothing is written to the snapshot directory.
+/// Runs `conformance <args> --snapshots <copy> --json <dir>/report.json --junit <dir>/junit.xml
+/// --sarif <dir>/report.sarif` with `CI=true`, so nothing is written to the snapshot directory.
 pub async fn run(args: &[&str], env: &[(&str, &str)], dir: TempDir) -> Run {
     run_in(args, env, dir, true).await
 }
@@ -164,6 +166,7 @@ pub async fn run_outside_ci(args: &[&str], env: &[(&str, &str)], dir: TempDir) -
 async fn run_in(args: &[&str], env: &[(&str, &str)], dir: TempDir, ci: bool) -> Run {
     let json_path = dir.path().join("report.json");
     let junit_path = dir.path().join("junit.xml");
+    let sarif_path = dir.path().join("report.sarif");
     let mut command = async_command();
     command
         .args(args)
@@ -172,7 +175,9 @@ async fn run_in(args: &[&str], env: &[(&str, &str)], dir: TempDir, ci: bool) -> 
         .arg("--json")
         .arg(&json_path)
         .arg("--junit")
-        .arg(&junit_path);
+        .arg(&junit_path)
+        .arg("--sarif")
+        .arg(&sarif_path);
     if ci {
         command.env("CI", "true");
     }
@@ -194,6 +199,7 @@ async fn run_in(args: &[&str], env: &[(&str, &str)], dir: TempDir, ci: bool) -> 
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         json,
         junit: std::fs::read_to_string(&junit_path).unwrap_or_default(),
+        sarif: std::fs::read_to_string(&sarif_path).unwrap_or_default(),
         elapsed: started.elapsed(),
         dir,
     }
