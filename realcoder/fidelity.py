@@ -113,7 +113,7 @@ class Target:
         return answer
 
 
-def sequence(target, release):
+def sequence(target):
     """The scripted requests as (name, method, path, token, body). `target` fills in its own
     tokens and version id; everything else is the same for both."""
     session, agent = target.session, target.agent
@@ -182,7 +182,7 @@ def device_flow(target):
     return out
 
 
-def deletes(target, release):
+def deletes(target):
     out = [
         ("delete fake", target.send("DELETE", "/api/v2/external-auth/fake", target.session)),
         ("delete fake again", target.send("DELETE", "/api/v2/external-auth/fake", target.session)),
@@ -194,10 +194,10 @@ def deletes(target, release):
     return out
 
 
-def run(target, release):
-    answers = [(name, target.send(method, path, token, body)) for name, method, path, token, body in sequence(target, release)]
+def run(target):
+    answers = [(name, target.send(method, path, token, body)) for name, method, path, token, body in sequence(target)]
     answers += device_flow(target)
-    answers += deletes(target, release)
+    answers += deletes(target)
     return answers
 
 
@@ -220,8 +220,8 @@ def main():
         print(f"fidelity: cannot read the targets: {err}", file=sys.stderr)
         return 2
 
-    real_answers = run(real, args.release)
-    imitation_answers = run(imitation, args.release)
+    real_answers = run(real)
+    imitation_answers = run(imitation)
     rows = []
     for (name, got_real), (_, got_imitation) in zip(real_answers, imitation_answers):
         a, b = compared_fields(got_real), compared_fields(got_imitation)

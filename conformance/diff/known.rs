@@ -140,25 +140,19 @@ impl Known {
 
     /// Only the entries `release`'s Swagger shows: the others are neither matched nor stale.
     pub(crate) fn for_release(mut self, release: CoderVersion) -> Self {
-        let keep: Vec<bool> = self.entries.iter().map(|e| e.applies_to(release)).collect();
-        self.index.retain(|_, index| keep[*index]);
-        let mut position = 0;
-        self.entries.retain(|_| {
-            position += 1;
-            keep[position - 1]
-        });
-        // Indexes shift once entries go: rebuild them from what is kept.
-        let mut renumbered = Vec::new();
-        let mut next = 0;
-        for kept in &keep {
-            renumbered.push(next);
-            if *kept {
-                next += 1;
-            }
-        }
-        for index in self.index.values_mut() {
-            *index = renumbered[*index];
-        }
+        self.entries.retain(|entry| entry.applies_to(release));
+        // The kept entries' places, indexed afresh (parse already refused duplicates).
+        self.index = self
+            .entries
+            .iter()
+            .enumerate()
+            .flat_map(|(index, entry)| {
+                entry
+                    .at
+                    .iter()
+                    .map(move |at| ((entry.kind.clone(), at.clone()), index))
+            })
+            .collect();
         self
     }
 

@@ -491,16 +491,16 @@ pub(crate) async fn listen(shared: &Shared, hold: Hold) -> Reply {
             continue;
         }
         let verdict = validate(provider, link);
-        previous = Some(current);
         if matches!(verdict, Refreshed::Valid) {
-            let (token, expires) = current_of(previous.as_ref());
+            let (token, expires) = &current;
             return linked(
                 &provider.config.kind,
                 token,
-                hold.with_expiry.then_some(expires),
+                hold.with_expiry.then_some(*expires),
                 token_extra(provider, link),
             );
         }
+        previous = Some(current);
     }
 }
 
@@ -519,13 +519,6 @@ fn token_extra(
                 (key.clone(), value.unwrap_or(serde_json::Value::Null))
             })
             .collect()
-    })
-}
-
-/// The token and expiry a listen loop has just seen.
-fn current_of(seen: Option<&(String, DateTime<Utc>)>) -> (&str, DateTime<Utc>) {
-    seen.map_or(("", gotime::zero_time()), |(token, expires)| {
-        (token.as_str(), *expires)
     })
 }
 
