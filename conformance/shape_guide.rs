@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// How deep a schema is followed: the contract's schemas are a few levels deep; a `$ref`
 /// cycle stops here instead of looping.
-const MAX_DEPTH: usize = 32;
+const MAX_SHAPE_GUIDE_DEPTH: usize = 32;
 
 /// The free-form places of a body of the schema named `schema` (`X`, or `X[]` for an array of
 /// `X`) in `components`.
@@ -38,7 +38,7 @@ fn walk(
     places: &mut Vec<FreeForm>,
     depth: usize,
 ) {
-    if depth > MAX_DEPTH {
+    if depth > MAX_SHAPE_GUIDE_DEPTH {
         return;
     }
     let nullable = nullable || node.get("nullable") == Some(&Value::Bool(true));
@@ -147,7 +147,7 @@ mod tests {
                 .iter()
                 .all(|place| place.path.last() == Some(&PathStep::Key("extra".into())))
         );
-        // The cycle is cut at MAX_DEPTH, not followed for ever.
-        assert!(places.len() <= MAX_DEPTH);
+        // The cycle is cut at MAX_SHAPE_GUIDE_DEPTH, not followed for ever.
+        assert!(places.len() <= MAX_SHAPE_GUIDE_DEPTH);
     }
 }
