@@ -75,20 +75,9 @@ fn known_check(check: &str) -> bool {
 
 /// Reads and checks `--baseline PATH`.
 pub fn load(path: &Path) -> anyhow::Result<Baseline> {
-    let context = || format!("--baseline {}", path.display());
-    let metadata = std::fs::metadata(path).with_context(context)?;
-    if !metadata.is_file() {
-        bail!("{}: not a regular file", context());
-    }
-    if metadata.len() > MAX_BASELINE_BYTES {
-        bail!(
-            "{}: {} bytes, more than the {MAX_BASELINE_BYTES} a baseline may have",
-            context(),
-            metadata.len()
-        );
-    }
-    let text = std::fs::read_to_string(path).with_context(context)?;
-    parse(&text).with_context(context)
+    let what = format!("--baseline {}", path.display());
+    let text = crate::files::read_text(path, &what, MAX_BASELINE_BYTES)?;
+    parse(&text).with_context(|| what.clone())
 }
 
 /// Parses a baseline file's text and checks every entry.
@@ -393,19 +382,14 @@ pub fn write(path: &Path, force: bool, text: &str) -> anyhow::Result<()> {
     if force {
         return crate::report::write_file(path, "--write-baseline", text);
     }
-    use std::io::Write;
-    let context = || {
-        format!(
-            "--write-baseline {}: cannot create it (pass --force to replace an existing file)",
+    crate::files::create_new(
+        path,
+        &format!(
+            "--write-baseline {} (pass --force to replace an existing file)",
             path.display()
-        )
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(context)?;
-    file.write_all(text.as_bytes()).with_context(context)
+        ),
+        text.as_bytes(),
+    )
 }
 
 /// Today's date, UTC: the day expiry is judged against.

@@ -7,10 +7,12 @@ mod cases;
 mod checks;
 mod cli;
 mod commands;
+mod console;
 mod contract;
 mod device_flow;
 mod diff;
 mod exit;
+mod files;
 mod observation;
 mod releases;
 mod report;
@@ -20,6 +22,7 @@ mod shape_guide;
 mod snapshot;
 mod strict_json;
 mod target;
+mod text;
 mod tty;
 
 use std::process::ExitCode;
@@ -41,7 +44,7 @@ fn main() -> ExitCode {
                 }
                 // Every real parse error means the tool could not run.
                 _ => {
-                    eprint!("{}", without_arguments(&err.render().to_string()));
+                    console::err(&without_arguments(&err.render().to_string()));
                     Exit::CouldNotRun.into()
                 }
             };
@@ -70,7 +73,7 @@ fn main() -> ExitCode {
     let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            console::err_line(&format!("error: cannot start the async runtime: {err}"));
             return Exit::CouldNotRun.into();
         }
     };
@@ -87,12 +90,18 @@ fn main() -> ExitCode {
             Command::Spec(args) => commands::spec::run(&args),
         }
     });
-    match outcome {
-        Ok(exit) => exit.into(),
+    let exit = match outcome {
+        Ok(exit) => exit,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            Exit::CouldNotRun.into()
+            console::err_line(&format!("error: {err:#}"));
+            Exit::CouldNotRun
         }
+    };
+    // An output that could not be written (stderr to a full disk) is a run that did not
+    // finish its job, whatever it found; a reader closing stdout early is not.
+    match console::failure() {
+        Some(_) => Exit::CouldNotRun.into(),
+        None => exit.into(),
     }
 }
 

@@ -2,8 +2,10 @@
 //! during the run. Secrets are masked in the data, before anything is serialised: text
 //! replacement over finished JSON or XML can break its syntax and misses escaped forms.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use aho_corasick::AhoCorasick;
 use coder_external_auth::{AgentToken, SessionToken};
 use serde_json::Value;
 
@@ -19,13 +21,18 @@ const MIN_SECRET_PART: usize = 12;
 #[derive(Clone, Debug, Default)]
 pub struct Secrets(Arc<Mutex<Known>>);
 
+/// Every cost here is linear in what was added and what is masked: a server that sends
+/// thousands of secret values (an agent answer's `token_extra`) must not make bookkeeping
+/// quadratic. Membership is a hash set; masking is one pass of one automaton over the text.
 #[derive(Debug, Default)]
 struct Known {
-    /// Secrets masked wherever they occur; longest first, so a secret that contains another
-    /// is masked whole.
+    /// Secrets masked wherever they occur.
     maskable: Vec<String>,
     /// Secrets too short to mask inside text: masked only where a whole string equals one.
-    whole_only: Vec<String>,
+    whole_only: HashSet<String>,
+    seen: HashSet<String>,
+    /// The automaton over `maskable`, built when first needed after a change.
+    matcher: Option<AhoCorasick>,
 }
 
 impl Secrets {
@@ -35,18 +42,14 @@ impl Secrets {
             return;
         }
         let mut known = self.lock();
-        let Known {
-            maskable,
-            whole_only,
-        } = &mut *known;
-        let kind = if value.chars().count() < MIN_MASKABLE_LEN {
-            whole_only
+        if !known.seen.insert(value.to_owned()) {
+            return;
+        }
+        if value.chars().count() < MIN_MASKABLE_LEN {
+            known.whole_only.insert(value.to_owned());
         } else {
-            maskable
-        };
-        if !kind.iter().any(|secret| secret == value) {
-            kind.push(value.to_owned());
-            kind.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+            known.maskable.push(value.to_owned());
+            known.matcher = None;
         }
     }
 
@@ -115,14 +118,25 @@ impl Secrets {
     /// `text` with every secret masked: a maskable one wherever it occurs, a short one only
     /// when it is the whole text.
     pub fn mask_str(&self, text: &str) -> String {
-        self.lock().mask_text(text)
+        let mut known = self.lock();
+        let matcher = known.matcher();
+        known.mask_text(&matcher, text)
+    }
+
+    /// Masks `text` in place; returns whether anything changed.
+    pub fn mask_in_place(&self, text: &mut String) -> bool {
+        let masked = self.mask_str(text);
+        let changed = masked != *text;
+        *text = masked;
+        changed
     }
 
     /// Masks every string in `value`; with `keys`, object keys too (a server's body), without
-    /// (our own report, whose keys are field names) only values. Returns whether anything
-    /// changed.
+    /// only values. Returns whether anything changed.
     pub fn mask_value(&self, value: &mut Value, keys: bool) -> bool {
-        self.lock().mask_in(value, keys)
+        let mut known = self.lock();
+        let matcher = known.matcher();
+        known.mask_in(&matcher, value, keys)
     }
 
     fn lock(&self) -> MutexGuard<'_, Known> {
@@ -133,39 +147,63 @@ impl Secrets {
 }
 
 impl Known {
-    fn mask_text(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.maskable {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
-            }
+    /// The automaton over every maskable secret (cheap to clone: shared inside).
+    fn matcher(&mut self) -> Option<AhoCorasick> {
+        if self.maskable.is_empty() {
+            return None;
         }
+        if self.matcher.is_none() {
+            // Built from the secrets themselves, which are bounded by the bodies they came
+            // from; an error here would mean a pattern set the crate refuses, which masks
+            // nothing less: fall back to masking each secret by itself.
+            self.matcher = AhoCorasick::new(&self.maskable).ok();
+        }
+        self.matcher.clone()
+    }
+
+    /// Every byte any secret covers is masked, overlapping occurrences included: two secrets
+    /// that overlap in the text become one mask, so neither shows a part of itself.
+    fn mask_text(&self, matcher: &Option<AhoCorasick>, text: &str) -> String {
+        let mut out = match matcher {
+            Some(matcher) => mask_covered(text, covered_ranges(matcher, text)),
+            None => self.mask_each(text),
+        };
         if self.whole_only.contains(&out) {
             out = MASK.to_owned();
         }
         out
     }
 
-    fn mask_in(&self, value: &mut Value, keys: bool) -> bool {
+    /// The slow path, only if the automaton could not be built: one secret at a time.
+    fn mask_each(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.maskable {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    fn mask_in(&self, matcher: &Option<AhoCorasick>, value: &mut Value, keys: bool) -> bool {
         match value {
             Value::String(text) => {
-                let masked = self.mask_text(text);
+                let masked = self.mask_text(matcher, text);
                 let changed = masked != *text;
                 *text = masked;
                 changed
             }
-            Value::Array(items) => items
-                .iter_mut()
-                .fold(false, |changed, item| self.mask_in(item, keys) | changed),
-            // Our own report's keys are field names: only its values are masked.
-            Value::Object(map) if !keys => map
-                .values_mut()
-                .fold(false, |changed, item| self.mask_in(item, keys) | changed),
+            Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+                self.mask_in(matcher, item, keys) | changed
+            }),
+            Value::Object(map) if !keys => map.values_mut().fold(false, |changed, item| {
+                self.mask_in(matcher, item, keys) | changed
+            }),
             Value::Object(map) => {
                 let mut changed = false;
                 for (key, mut item) in std::mem::take(map) {
-                    changed |= self.mask_in(&mut item, keys);
-                    let masked = self.mask_text(&key);
+                    changed |= self.mask_in(matcher, &mut item, keys);
+                    let masked = self.mask_text(matcher, &key);
                     changed |= masked != key;
                     map.insert(masked, item);
                 }
@@ -174,6 +212,40 @@ impl Known {
             _ => false,
         }
     }
+}
+
+/// The byte ranges of `text` some secret covers, merged where they touch or overlap.
+fn covered_ranges(matcher: &AhoCorasick, text: &str) -> Vec<(usize, usize)> {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    // Overlapping matches come in order of their end; sort by start to merge.
+    let mut found: Vec<(usize, usize)> = matcher
+        .find_overlapping_iter(text)
+        .map(|found| (found.start(), found.end()))
+        .collect();
+    found.sort_unstable();
+    for (start, end) in found {
+        match ranges.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => ranges.push((start, end)),
+        }
+    }
+    ranges
+}
+
+fn mask_covered(text: &str, ranges: Vec<(usize, usize)>) -> String {
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in ranges {
+        // Secrets are whole strings, so a match starts and ends on character boundaries.
+        out.push_str(&text[at..start]);
+        out.push_str(MASK);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 #[cfg(test)]
@@ -217,6 +289,27 @@ mod tests {
         secrets.mask_value(&mut report, false);
         assert_eq!(body, json!({"***": ["a ***"]}));
         assert_eq!(report, json!({"s3cr3t-value": ["a ***"]}));
+    }
+
+    #[test]
+    fn overlapping_secrets_are_masked_whole() {
+        let secrets = Secrets::default();
+        secrets.add("abcdefgh12");
+        secrets.add("gh12345678");
+        assert_eq!(secrets.mask_str("<abcdefgh12345678>"), "<***>");
+    }
+
+    #[test]
+    fn thousands_of_secrets_cost_linear_time() {
+        // A guard against quadratic bookkeeping, not a speed claim: 20,000 distinct secrets
+        // and a 1 MiB text are masked in one pass each.
+        let secrets = Secrets::default();
+        for index in 0..20_000 {
+            secrets.add(&format!("secret-value-{index:06}"));
+        }
+        let text = "secret-value-019999 ".repeat(50_000);
+        let masked = secrets.mask_str(&text);
+        assert_eq!(masked, "*** ".repeat(50_000));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use coder_external_auth::Operation;
 
+use crate::files;
 use crate::releases::ContractRange;
 use serde_json::Value;
 
@@ -46,7 +47,7 @@ impl Accepted {
         let name = SnapshotStore::file_name(operation, variant);
         match self {
             Accepted::Embedded => EMBEDDED.get_file(&name).is_some(),
-            Accepted::Dir(dir) => dir.join(name).is_file(),
+            Accepted::Dir(dir) => std::fs::symlink_metadata(dir.join(name)).is_ok(),
         }
     }
 
@@ -55,7 +56,7 @@ impl Accepted {
     fn contains(&self, name: &str) -> bool {
         match self {
             Accepted::Embedded => EMBEDDED.get_file(name).is_some(),
-            Accepted::Dir(dir) => dir.join(name).exists(),
+            Accepted::Dir(dir) => std::fs::symlink_metadata(dir.join(name)).is_ok(),
         }
     }
 
@@ -91,7 +92,15 @@ impl Accepted {
                         })
                 })
                 .transpose(),
-            Accepted::Dir(dir) => read_contents(&dir.join(name)),
+            Accepted::Dir(dir) => {
+                let Some(bytes) = read_bytes(dir, name)? else {
+                    return Ok(None);
+                };
+                let staging = tempfile::tempdir().context("cannot create a staging directory")?;
+                std::fs::write(staging.path().join(name), bytes)
+                    .context("cannot stage the accepted snapshot")?;
+                parse_staged(staging.path(), name, &dir.join(name))
+            }
         }
     }
 }
@@ -311,11 +320,25 @@ impl SnapshotStore {
         let variant = suffix
             .split_once('@')
             .map_or(suffix, |(variant, _)| variant);
-        let path = dir.join(Self::file_name(operation, suffix));
-        let accepted = read_contents(&path)?;
+        let name = Self::file_name(operation, suffix);
+        let pending_name = format!("{name}.new");
+        // insta writes where it is told, through any link it finds there; it is told a
+        // staging directory of ours, holding a copy of the accepted file, and what it writes
+        // is moved into the user's directory the one way files are written (never through a
+        // link; a link there is refused).
+        let staging = tempfile::Builder::new()
+            .prefix("conformance-snapshots-")
+            .tempdir()
+            .context("cannot create a staging directory for insta")?;
+        let accepted_bytes = read_bytes(&dir, &name)?;
+        if let Some(bytes) = &accepted_bytes {
+            std::fs::write(staging.path().join(&name), bytes)
+                .context("cannot stage the accepted snapshot")?;
+        }
+        let accepted = parse_staged(staging.path(), &name, &dir.join(&name))?;
 
         let mut settings = insta::Settings::new();
-        settings.set_snapshot_path(&dir);
+        settings.set_snapshot_path(staging.path());
         settings.set_prepend_module_to_snapshot(false);
         settings.set_snapshot_suffix(suffix);
         settings.set_omit_expression(true);
@@ -332,20 +355,29 @@ impl SnapshotStore {
 
         let outcome = match (self.mode, accepted) {
             (Mode::Accept, previous) => {
-                let now = read_contents(&path)?;
+                let written = std::fs::read(staging.path().join(&name))
+                    .context("insta wrote no snapshot")?;
+                let changed = accepted_bytes.as_deref() != Some(written.as_slice());
+                if changed {
+                    files::write(&dir.join(&name), &snapshot_what(&dir, &name), &written)?;
+                }
+                let now = parse_staged(staging.path(), &name, &dir.join(&name))?;
                 SnapshotOutcome::Accepted {
                     changed: previous != now,
                 }
             }
-            (Mode::Check, None) => SnapshotOutcome::New,
+            (Mode::Check, None) => {
+                move_pending(staging.path(), &dir, &pending_name)?;
+                SnapshotOutcome::New
+            }
             (Mode::Check, Some(_)) if matched => SnapshotOutcome::Fresh,
             (Mode::Check, Some(accepted)) => {
-                let pending = path.with_extension("snap.new");
-                let observed = match read_contents(&pending)? {
+                let observed = match parse_staged(staging.path(), &pending_name, &dir.join(&pending_name))? {
                     Some(observed) => observed,
                     // Under CI insta writes no pending file; show the same JSON it would.
                     None => observed_text(shape)?,
                 };
+                move_pending(staging.path(), &dir, &pending_name)?;
                 SnapshotOutcome::Stale {
                     diff: unified_diff(&accepted, &observed),
                 }
@@ -375,40 +407,48 @@ fn observed_text(shape: &Value) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(shape)?)
 }
 
-/// The snapshot's contents without insta's header, or None when there is no file. Only a
-/// regular file of sensible size is read: a FIFO would block forever, a device never end.
-fn read_contents(path: &Path) -> anyhow::Result<Option<String>> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => {
-            return Err(err).with_context(|| format!("cannot read snapshot {}", path.display()));
-        }
-    };
-    if !metadata.is_file() {
-        bail!(
-            "cannot read snapshot {}: not a regular file",
-            path.display()
-        );
-    }
-    if metadata.len() > MAX_SNAPSHOT_BYTES {
-        bail!(
-            "cannot read snapshot {}: {} bytes, over the {MAX_SNAPSHOT_BYTES}-byte limit",
-            path.display(),
-            metadata.len()
-        );
-    }
-    if metadata.len() == 0 {
+/// How errors name a snapshot file.
+fn snapshot_what(dir: &Path, name: &str) -> String {
+    format!("snapshot {}", dir.join(name).display())
+}
+
+/// The bytes of `name` in the snapshots directory, or None when there is none: only a
+/// regular file of sensible size, never through a link (a FIFO would block forever, a device
+/// never end, a link could reach anything outside the directory).
+fn read_bytes(dir: &Path, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    let what = format!("cannot read {}", snapshot_what(dir, name));
+    let bytes = files::read_in_dir(dir, name, &what, MAX_SNAPSHOT_BYTES)?;
+    if bytes.as_ref().is_some_and(Vec::is_empty) {
         // insta would call it a legacy snapshot and suggest a cargo command; it is just empty.
+        let path = dir.join(name);
         bail!(
-            "cannot read snapshot {}: the file is empty; delete it with `rm {}`, and the next check reports the shape it observes as new",
-            path.display(),
+            "{what}: the file is empty; delete it with `rm {}`, and the next check reports the shape it observes as new",
             crate::report::shell_word(&path.display().to_string())
         );
     }
-    let snapshot = insta::Snapshot::from_file(path)
-        .map_err(|err| anyhow::anyhow!("cannot read snapshot {}: {err}", path.display()))?;
+    Ok(bytes)
+}
+
+/// The contents of a staged snapshot without insta's header, or None when there is none;
+/// errors name the file it is a copy of, `shown`.
+fn parse_staged(staging: &Path, name: &str, shown: &Path) -> anyhow::Result<Option<String>> {
+    let path = staging.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let snapshot = insta::Snapshot::from_file(&path)
+        .map_err(|err| anyhow::anyhow!("cannot read snapshot {}: {err}", shown.display()))?;
     Ok(snapshot.as_text().map(ToString::to_string))
+}
+
+/// Moves the pending file insta left in the staging directory, if any, into the snapshots
+/// directory.
+fn move_pending(staging: &Path, dir: &Path, pending: &str) -> anyhow::Result<()> {
+    match std::fs::read(staging.join(pending)) {
+        Ok(bytes) => files::write(&dir.join(pending), &snapshot_what(dir, pending), &bytes),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err).context("cannot read the pending snapshot insta wrote"),
+    }
 }
 
 fn unified_diff(accepted: &str, observed: &str) -> String {
@@ -432,7 +472,8 @@ mod tests {
             if path.extension().and_then(|e| e.to_str()) != Some("snap") {
                 continue;
             }
-            let contents = read_contents(&path).unwrap().unwrap();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let contents = Accepted::Dir(dir.clone()).read(name).unwrap().unwrap();
             let shape: Value = serde_json::from_str(&contents).unwrap();
             assert_eq!(
                 observed_text(&shape).unwrap(),
@@ -454,7 +495,7 @@ mod tests {
         for name in &names {
             assert_eq!(
                 Accepted::Embedded.read(name).unwrap(),
-                read_contents(&dir.join(name)).unwrap(),
+                on_disk.read(name).unwrap(),
                 "{name}"
             );
         }

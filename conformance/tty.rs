@@ -12,6 +12,10 @@ pub fn show_user_code(
     user_code: &str,
     control: Option<&str>,
 ) -> std::io::Result<()> {
+    // Both come from the server: the terminal sees them only sanitised.
+    let verification_uri = crate::text::line(verification_uri);
+    let user_code = crate::text::line(user_code);
+    let control = control.map(crate::text::line);
     let mut tty = terminal()?;
     match control {
         Some(control) => writeln!(
@@ -29,26 +33,30 @@ pub fn show_user_code(
 
 /// Says on stderr that the target approves by itself (no code in it: none is needed).
 pub fn approves_by_itself(polls: u64) {
-    eprintln!(
+    crate::console::err_line(&format!(
         "{:>12} device flow: the target approves each code by itself on poll {polls} \
          (--device-auto-approve-after), so the user code is not shown",
         "Unattended"
-    );
+    ));
 }
 
 /// Said once when there is no terminal to show the user code on (on stderr: it holds no code).
 pub fn no_terminal(deadline: Duration) {
-    eprintln!(
+    crate::console::err_line(&format!(
         "{:>12} no terminal to show the user code on (it is never printed to stdout or stderr): \
          waiting up to {} s for the target to approve the device code by itself",
         "Note",
         deadline.as_secs()
-    );
+    ));
 }
 
 /// A progress line while polling (on stderr: it holds no code).
 pub fn waiting(left: Duration) {
-    eprintln!("{:>12} for approval ({} s left)", "Waiting", left.as_secs());
+    crate::console::err_line(&format!(
+        "{:>12} for approval ({} s left)",
+        "Waiting",
+        left.as_secs()
+    ));
 }
 
 fn terminal() -> std::io::Result<std::fs::File> {

@@ -25,6 +25,8 @@ use crate::target::{SCENES, Target};
 
 /// Longest `--timeout`, in seconds.
 pub const MAX_TIMEOUT_SECS: f64 = 3600.0;
+/// Largest `--ca-cert` file: a bundle of every public CA is about 200 KiB.
+pub const MAX_CA_CERT_BYTES: u64 = 1024 * 1024;
 /// Longest `--device-flow-deadline`, in seconds.
 pub const MAX_DEVICE_FLOW_DEADLINE_SECS: u64 = 3600;
 /// What a run may take beyond `--list-timeout` and the device flow's deadline before it is
@@ -68,12 +70,11 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
             };
             let text = stopped.text();
             let report = RunReport::could_not_run(subject, stopped, elapsed_ms(started));
-            let _ = report::deliver(&report, &secrets, sinks, false);
+            report::deliver(&report, &secrets, sinks, false);
             return Err(anyhow!(secrets.mask_str(&text)));
         }
     };
-    report::deliver(&report, &secrets, sinks, true)?;
-    Ok(report.exit())
+    Ok(report::deliver(&report, &secrets, sinks, true))
 }
 
 /// `path`, unless it names the file `baseline` reads.
@@ -304,8 +305,11 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         .ca_cert
         .as_ref()
         .map(|path| {
-            std::fs::read(path)
-                .with_context(|| format!("--ca-cert {}: cannot read it", path.display()))
+            crate::files::read(
+                path,
+                &format!("--ca-cert {}", path.display()),
+                MAX_CA_CERT_BYTES,
+            )
         })
         .transpose()?;
     Ok(RunOptions {
@@ -454,7 +458,7 @@ fn answered_as(seen: &Seen) -> String {
         seen.status,
         seen.content_type.as_deref().map_or_else(
             || "no Content-Type".to_owned(),
-            |ct| report::printable(ct).into_owned()
+            |ct| crate::text::line(ct).into_owned()
         )
     )
 }

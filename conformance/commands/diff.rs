@@ -38,7 +38,7 @@ pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
         _ => bail!("pass --upstream PATH|URL, or OLD and NEW; see `conformance diff --help`"),
     };
     let exit = diff::verdict(&outcome);
-    eprint!("{}", diff::render_human(&outcome, args.verbose));
+    crate::console::err(&diff::render_human(&outcome, args.verbose));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&diff::render_json(&outcome, exit.code()))?;
         report::write_file(path, "--json", &(text + "\n"))?;

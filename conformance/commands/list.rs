@@ -26,14 +26,14 @@ pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {
     let contract = Contract::load(CoderVersion::NEWEST_KNOWN)?;
     let coverage = Coverage::of(&[], &contract);
     for (entry, covered) in CATALOG.iter().zip(&coverage.operations) {
-        println!("{}", entry.operation);
+        crate::console::out_line(&entry.operation.to_string());
         for (variant, produced_by) in entry.variants {
             let has_snapshot = accepted.has(entry.operation, variant);
             missing += usize::from(!has_snapshot);
-            println!(
+            crate::console::out_line(&format!(
                 "  {:<9} {variant:<42} {produced_by}",
                 if has_snapshot { "accepted" } else { "missing" }
-            );
+            ));
         }
         for status in &covered.statuses {
             let answered_by = if status.variants.is_empty() {
@@ -41,7 +41,7 @@ pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {
             } else {
                 status.variants.join(", ")
             };
-            println!("  status    {:<42} {answered_by}", status.status);
+            crate::console::out_line(&format!("  status    {:<42} {answered_by}", status.status));
         }
     }
     let answerable = coverage
@@ -50,22 +50,22 @@ pub fn run(accepted: &Accepted) -> anyhow::Result<Exit> {
         .flat_map(|operation| &operation.statuses)
         .filter(|status| !status.variants.is_empty())
         .count();
-    eprintln!(
+    crate::console::err_line(&format!(
         "{:>12} {} variants; {answerable} of {} documented statuses answered by a variant",
         "Coverage", coverage.variants, coverage.statuses
-    );
+    ));
     let unreferenced = unreferenced(accepted)?;
     for file in &unreferenced {
-        println!("unreferenced {file}");
+        crate::console::out_line(&format!("unreferenced {file}"));
     }
-    eprintln!(
+    crate::console::err_line(&format!(
         "{:>12} {} operations, {} variants without an accepted snapshot, {} unreferenced snapshot files in {}",
         "Listed",
         CATALOG.len(),
         missing,
         unreferenced.len(),
         accepted.describe()
-    );
+    ));
     Ok(Exit::Success)
 }
 

@@ -10,12 +10,18 @@ use crate::cli::ServeArgs;
 use crate::exit::Exit;
 use crate::releases::OLDEST_SUPPORTED;
 
+/// Largest `serve --config` file: a configuration is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
     let shutdown = Shutdown::install().context("cannot install the Ctrl-C and SIGTERM handlers")?;
     let mut builder = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--config {}: cannot read it", path.display()))?;
+            let text = crate::files::read_text(
+                path,
+                &format!("--config {}", path.display()),
+                MAX_CONFIG_BYTES,
+            )?;
             ImitationBuilder::new().config_json(&text).with_context(|| {
                 format!(
                     "--config {}: not a valid imitation configuration (see the README, \"The imitation from any language\")",
@@ -38,10 +44,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
     }
     let control = !args.no_control;
     if control && !args.addr.ip().is_loopback() {
-        eprintln!(
+        crate::console::err_line(&format!(
             "{:>12} the control API: --addr {} is not a loopback address, and the API takes no credentials",
             "Skipping", args.addr
-        );
+        ));
     }
     let server = builder
         .http_control(control)
@@ -73,15 +79,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
         other => other.context("cannot write the URL and token to stdout")?,
     }
     drop(stdout);
-    eprintln!(
+    crate::console::err_line(&format!(
         "{:>12} the embedded imitation of Coder {} on {}; Ctrl-C stops it",
         "Serving",
         server.coder_version(),
         server.base_url()
-    );
+    ));
     shutdown.wait().await;
     server.shutdown().await;
-    eprintln!("{:>12} the embedded imitation", "Stopped");
+    crate::console::err_line(&format!("{:>12} the embedded imitation", "Stopped"));
     Ok(Exit::Success)
 }
 

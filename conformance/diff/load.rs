@@ -2,8 +2,6 @@
 //! every failure names the source and is a "could not run". Reading is bounded: at most
 //! `MAX_DOCUMENT_BYTES` from either, only regular files, a URL within `--timeout`.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -79,58 +77,25 @@ pub(crate) async fn load(source: &str, timeout: Duration) -> anyhow::Result<Docu
     parse(source, &bytes)
 }
 
-/// Reads a regular file of at most `MAX_DOCUMENT_BYTES`. Anything else (a directory, a FIFO,
-/// a device such as /dev/zero) is refused before it is opened, since opening a FIFO blocks
-/// until a writer appears and a device may never end.
+/// Reads a regular file of at most `MAX_DOCUMENT_BYTES`, the one way named files are read
+/// (`files::read`: a directory, FIFO or device such as /dev/zero is refused, not waited on).
 pub(crate) fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let shown = path.display();
-    let metadata = std::fs::metadata(path)
-        .map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
-    refuse_irregular(path, &metadata)?;
-    refuse_oversized(path, metadata.len())?;
-    let file =
-        File::open(path).map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
-    // The path may have been replaced since `metadata`: what was opened is what counts.
-    let metadata = file
-        .metadata()
-        .map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
-    refuse_irregular(path, &metadata)?;
-    refuse_oversized(path, metadata.len())?;
-    // Whatever the size said (files in /proc say 0, a file may grow while it is read), read at
-    // most one byte more than the limit, which is enough to know it was exceeded.
-    let expected = usize::try_from(metadata.len().min(MAX_DOCUMENT_BYTES)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(expected.saturating_add(1));
-    file.take(MAX_DOCUMENT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| anyhow!("cannot read {shown}: {err}; check the path"))?;
-    refuse_oversized(path, bytes.len() as u64)?;
-    Ok(bytes)
-}
-
-fn refuse_irregular(path: &Path, metadata: &std::fs::Metadata) -> anyhow::Result<()> {
-    if metadata.is_file() {
-        return Ok(());
-    }
-    let what = if metadata.is_dir() {
-        "a directory"
-    } else {
-        "not a regular file (a FIFO, socket or device)"
-    };
-    bail!(
-        "cannot read {}: it is {what}; pass a JSON file or an http(s) URL",
-        path.display()
+    crate::files::read(
+        path,
+        &format!("cannot read {}", path.display()),
+        MAX_DOCUMENT_BYTES,
     )
-}
-
-fn refuse_oversized(path: &Path, len: u64) -> anyhow::Result<()> {
-    if len > MAX_DOCUMENT_BYTES {
-        bail!(
-            "cannot read {}: it is larger than {} (MAX_DOCUMENT_BYTES, the limit for one description); is it the right file?",
-            path.display(),
-            document_limit()
-        );
-    }
-    Ok(())
+    .map_err(|err| {
+        let text = format!("{err:#}");
+        match text.contains("larger than") {
+            true => anyhow!(
+                "cannot read {}: it is larger than {} (MAX_DOCUMENT_BYTES, the limit for one description); is it the right file?",
+                path.display(),
+                document_limit()
+            ),
+            false => anyhow!("{text}; pass a JSON file or an http(s) URL"),
+        }
+    })
 }
 
 /// Parses and detects the format; separate from `load` so it is testable without I/O.

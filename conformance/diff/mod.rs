@@ -110,11 +110,11 @@ fn outcome(
     for (_, doc, api) in [old, new] {
         if api.operations.is_empty() {
             // Not fatal (every operation then shows as removed or added) but rarely meant.
-            eprintln!(
+            crate::console::err_line(&format!(
                 "warning: {} describes no operation under {}; is it the right document?",
                 doc.source,
                 model::SCOPE
-            );
+            ));
         }
     }
     let findings = compare::compare(old.2, new.2)

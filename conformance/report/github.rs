@@ -4,10 +4,7 @@
 //! handed in is already masked.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::Path;
 
-use anyhow::Context;
 
 use super::{RunReport, StopKind, Verdict};
 use crate::exit::Exit;
@@ -74,7 +71,7 @@ pub fn summary(report: &RunReport) -> String {
         Some(stopped) => {
             let _ = writeln!(
                 out,
-                "**The check could not run** against `{}`: {}\n",
+                "**The check could not run** against {}: {}\n",
                 cell(&report.target),
                 cell(&stopped.reason)
             );
@@ -88,7 +85,7 @@ pub fn summary(report: &RunReport) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "Target `{}`, Coder {}, contract of Coder {}.\n",
+                "Target {}, Coder {}, contract of Coder {}.\n",
                 cell(&report.target),
                 cell(report.coder_version.as_deref().unwrap_or("unknown")),
                 cell(&report.contract)
@@ -204,17 +201,6 @@ pub fn kind_name(kind: StopKind) -> String {
         .unwrap_or_default()
 }
 
-/// Appends the summary to the file GitHub named.
-pub fn append_summary(path: &Path, report: &RunReport) -> anyhow::Result<()> {
-    let context = || format!("$GITHUB_STEP_SUMMARY {}", path.display());
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .with_context(context)?;
-    file.write_all(summary(report).as_bytes())
-        .with_context(context)
-}
 
 fn meaning(exit: Exit) -> &'static str {
     match exit {
@@ -240,15 +226,9 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Text for a Markdown table cell or line: no pipes, newlines or control characters.
+/// Text for a Markdown table cell or line (see `text::markdown`).
 fn cell(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '|' => "\\|".to_owned(),
-            c if c.is_control() => " ".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
+    crate::text::markdown(text)
 }
 
 #[cfg(test)]
@@ -262,6 +242,6 @@ mod tests {
             "50%25%0A::error::forged%0D"
         );
         assert_eq!(escape_property("a: b, c"), "a%3A b%2C c");
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("a|b\nc"), "a\\|b\\nc");
     }
 }

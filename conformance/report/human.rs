@@ -175,23 +175,9 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-/// `text` with control characters escaped (`\n`, `\u{1b}`): a server-chosen id or message
-/// can neither start a forged report line nor send escape sequences to the terminal.
+/// One line of text as the terminal may show it (see `text::line`).
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    crate::text::line(text)
 }
 
 #[cfg(test)]

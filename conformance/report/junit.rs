@@ -135,14 +135,8 @@ fn failure(kind: &str, message: String) -> TestCaseStatus {
     status
 }
 
-/// `text` without the characters XML 1.0 cannot carry even escaped (C0 controls other than
-/// tab, newline and carriage return): they are written as `\u{..}` so the file stays XML.
+/// `text` as XML 1.0 can carry it: the report's texts are sanitised already; what this
+/// renderer composes around them passes the same sanitiser.
 fn xml_text(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => c.to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+    crate::text::clean(text).into_owned()
 }

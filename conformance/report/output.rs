@@ -1,11 +1,12 @@
-//! Writes a report file to exactly the path the user named: through a symlink to its target,
-//! into a character device such as /dev/stdout; never a rename over something we did not
-//! create, never a temporary file left behind.
+//! Writes a report to the path its flag named: stdout for `-`, else a regular file written
+//! the one way `files` writes (never through a link, never a FIFO or device, no staging
+//! file left behind).
 
-use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
+
+use crate::files::{self, Destination};
 
 /// Refuses two report flags naming the same file: one report would silently replace the other.
 pub fn check_distinct(paths: &[(&str, &Path)]) -> anyhow::Result<()> {
@@ -33,30 +34,16 @@ fn same_file(a: &Path, b: &Path) -> bool {
     std::path::absolute(a).ok() == std::path::absolute(b).ok()
 }
 
-/// Writes `text` to `path`, which `flag` named.
+/// Writes `text` to `path`, which `flag` named: standard output for `-` (or `/dev/stdout`),
+/// otherwise a regular file, never through a link (see `files`).
 pub fn write(path: &Path, flag: &str, text: &str) -> anyhow::Result<()> {
-    let context = || format!("{flag} {}", path.display());
-    if let Ok(metadata) = std::fs::metadata(path) {
-        let kind = metadata.file_type();
-        if kind.is_dir() {
-            bail!("{}: is a directory; name a file", context());
+    match Destination::of(path) {
+        Destination::Stdout => {
+            crate::console::out(text);
+            Ok(())
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileTypeExt;
-            // Opening a FIFO for writing waits for a reader that may never come.
-            if kind.is_fifo() || kind.is_socket() {
-                bail!("{}: is a FIFO or socket; name a regular file", context());
-            }
+        Destination::File(path) => {
+            files::write(&path, &format!("{flag} {}", path.display()), text.as_bytes())
         }
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .with_context(context)?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.flush())
-        .with_context(context)
 }

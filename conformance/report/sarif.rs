@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use super::RunReport;
 use crate::baseline::{NEW_SNAPSHOT, STALE_SNAPSHOT};
 use crate::contract::{SPEC, SPEC_FILE};
-use crate::secrets::Secrets;
 
 /// The schema SARIF readers (and the Multitool's SARIF1011) expect for 2.1.0.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -114,7 +113,7 @@ fn sentence(text: &str) -> String {
 }
 
 /// The SARIF log of a masked report.
-pub fn render(report: &RunReport, secrets: &Secrets) -> anyhow::Result<String> {
+pub fn render(report: &RunReport) -> anyhow::Result<String> {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|rule| {
@@ -199,7 +198,7 @@ pub fn render(report: &RunReport, secrets: &Secrets) -> anyhow::Result<String> {
     if let Some(coverage) = &report.coverage {
         properties["coverage"] = json!(coverage.figure());
     }
-    let mut log = json!({
+    let log = json!({
         "$schema": SCHEMA,
         "version": VERSION,
         "runs": [{
@@ -214,9 +213,6 @@ pub fn render(report: &RunReport, secrets: &Secrets) -> anyhow::Result<String> {
             "properties": properties,
         }],
     });
-    // The report is masked already; the log is masked again as data, so nothing it added
-    // (a finding's text in a new place) can carry a secret.
-    secrets.mask_value(&mut log, false);
     let mut text = serde_json::to_string_pretty(&log)?;
     text.push('\n');
     Ok(text)

@@ -1,0 +1,243 @@
+//! Makes a report fit for every output, in the typed model, before anything is rendered:
+//! each text is masked (secrets), sanitised ([`crate::text::clean`]) and bounded
+//! ([`MAX_TEXT_BYTES`], [`MAX_DIFF_BYTES`]); each list of texts is bounded ([`MAX_LIST_ITEMS`]).
+//! Only texts are visited: the report's own words (verdicts, check kinds, operation ids,
+//! stop kinds) are enums, so no value a server chooses can rewrite them, and nothing is
+//! serialised and parsed back.
+
+use super::{
+    BaselineMark, CaseReport, CoderSaid, Coverage, Finding, RunReport, SnapshotReport, Stopped,
+};
+use crate::checks::CheckResult;
+use crate::secrets::Secrets;
+use crate::text;
+
+/// The longest text a report keeps (a finding, a note, a reason); longer ones are cut and
+/// say how much was left out.
+pub const MAX_TEXT_BYTES: usize = 4 * 1024;
+/// The longest snapshot diff a report keeps.
+pub const MAX_DIFF_BYTES: usize = 64 * 1024;
+/// The most texts one list keeps (a check's findings, a case's drift, the notes); the last
+/// says how many more there were.
+pub const MAX_LIST_ITEMS: usize = 50;
+
+/// The report as every output may show it.
+pub fn scrubbed(report: &RunReport, secrets: &Secrets) -> RunReport {
+    let mut report = report.clone();
+    report.visit(&mut |text: &mut String, bound: usize| {
+        secrets.mask_in_place(text);
+        if let std::borrow::Cow::Owned(clean) = text::clean(text) {
+            *text = clean;
+            // The escapes might spell a secret out again: mask what is shown, not what came.
+            secrets.mask_in_place(text);
+        }
+        truncate(text, bound);
+    });
+    report
+}
+
+/// Cuts `text` to at most `bound` bytes (on a character boundary), saying how much went.
+pub fn truncate(text: &mut String, bound: usize) {
+    if text.len() <= bound {
+        return;
+    }
+    let mut end = bound;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let left_out = text.len() - end;
+    text.truncate(end);
+    text.push_str(&format!(" … ({left_out} more bytes not shown)"));
+}
+
+/// Keeps at most [`MAX_LIST_ITEMS`] of `items`, the last saying how many were left out.
+pub fn bound_list(items: &mut Vec<String>) {
+    if items.len() <= MAX_LIST_ITEMS {
+        return;
+    }
+    let left_out = items.len() - (MAX_LIST_ITEMS - 1);
+    items.truncate(MAX_LIST_ITEMS - 1);
+    items.push(format!("… and {left_out} more not shown"));
+}
+
+/// A visitor over every text in a part of the report, with the bound that text has.
+type Visit<'a> = dyn FnMut(&mut String, usize) + 'a;
+
+trait Texts {
+    fn visit(&mut self, f: &mut Visit<'_>);
+}
+
+impl Texts for String {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        f(self, MAX_TEXT_BYTES);
+    }
+}
+
+impl<T: Texts> Texts for Option<T> {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        if let Some(inner) = self {
+            inner.visit(f);
+        }
+    }
+}
+
+/// A list of texts: bounded in length, each text visited.
+fn visit_list(items: &mut Vec<String>, f: &mut Visit<'_>) {
+    bound_list(items);
+    items.iter_mut().for_each(|item| f(item, MAX_TEXT_BYTES));
+}
+
+impl Texts for RunReport {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        let RunReport {
+            tool,
+            version,
+            target,
+            coder_version,
+            contract,
+            snapshots,
+            summary: _,
+            exit_code: _,
+            elapsed_ms: _,
+            notes,
+            cases,
+            pending_snapshots: _,
+            stopped,
+            rerun,
+            findings,
+            baseline,
+            coverage,
+        } = self;
+        for text in [tool, version, target, contract, snapshots] {
+            text.visit(f);
+        }
+        coder_version.visit(f);
+        visit_list(notes, f);
+        cases.iter_mut().for_each(|case| case.visit(f));
+        stopped.visit(f);
+        rerun.visit(f);
+        findings.iter_mut().for_each(|finding| finding.visit(f));
+        if let Some(baseline) = baseline {
+            baseline.file.visit(f);
+        }
+        coverage.visit(f);
+    }
+}
+
+impl Texts for CaseReport {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        let CaseReport {
+            operation_id: _,
+            label,
+            variant,
+            verdict: _,
+            status: _,
+            elapsed_ms: _,
+            checks,
+            drift,
+            snapshot,
+            reason,
+            retries,
+            warnings,
+            coder_said,
+            baseline,
+        } = self;
+        label.visit(f);
+        variant.visit(f);
+        checks.iter_mut().for_each(|check| check.visit(f));
+        visit_list(drift, f);
+        snapshot.visit(f);
+        reason.visit(f);
+        visit_list(retries, f);
+        visit_list(warnings, f);
+        coder_said.visit(f);
+        baseline.iter_mut().for_each(|mark| mark.visit(f));
+    }
+}
+
+impl Texts for CheckResult {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        visit_list(&mut self.findings, f);
+    }
+}
+
+impl Texts for SnapshotReport {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        self.file.visit(f);
+        if let Some(diff) = &mut self.diff {
+            f(diff, MAX_DIFF_BYTES);
+        }
+    }
+}
+
+impl Texts for CoderSaid {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        self.message.visit(f);
+        self.detail.visit(f);
+    }
+}
+
+impl Texts for BaselineMark {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        self.check.visit(f);
+        self.finding.visit(f);
+        self.reason.visit(f);
+    }
+}
+
+impl Texts for Finding {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        self.variant.visit(f);
+        self.label.visit(f);
+        self.check.visit(f);
+        self.finding.visit(f);
+        self.reason.visit(f);
+    }
+}
+
+impl Texts for Stopped {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        self.reason.visit(f);
+        self.help.visit(f);
+        self.content_type.visit(f);
+        self.coder_said.visit(f);
+    }
+}
+
+impl Texts for Coverage {
+    fn visit(&mut self, f: &mut Visit<'_>) {
+        for operation in &mut self.operations {
+            for variant in &mut operation.variants {
+                variant.variant.visit(f);
+                variant.reason.visit(f);
+            }
+            for status in &mut operation.statuses {
+                visit_list(&mut status.variants, f);
+                status.reason.visit(f);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_text_is_cut_on_a_character_boundary_and_says_so() {
+        let mut text = "é".repeat(10);
+        truncate(&mut text, 5);
+        assert_eq!(text, "éé … (16 more bytes not shown)");
+        let mut short = "ok".to_owned();
+        truncate(&mut short, 5);
+        assert_eq!(short, "ok");
+    }
+
+    #[test]
+    fn a_long_list_keeps_its_bound_and_counts_the_rest() {
+        let mut items: Vec<String> = (0..120).map(|i| i.to_string()).collect();
+        bound_list(&mut items);
+        assert_eq!(items.len(), MAX_LIST_ITEMS);
+        assert_eq!(items.last().unwrap(), "… and 71 more not shown");
+    }
+}
