@@ -73,8 +73,8 @@ pub struct CheckArgs {
 
     /// How long `--agent-listen` waits for its answer, in seconds (Coder itself never gives
     /// up; a linked provider is answered at once).
-    #[arg(long, value_name = "SECS", default_value_t = crate::agent_flow::LISTEN_CLIENT_WAIT.as_secs())]
-    pub agent_listen_timeout: u64,
+    #[arg(long, value_name = "SECS", default_value_t = crate::agent_flow::LISTEN_CLIENT_WAIT.as_secs_f64())]
+    pub agent_listen_timeout: f64,
 
     /// Directory of accepted snapshots [default: the set this binary carries].
     #[arg(long, value_name = "DIR")]
@@ -140,8 +140,8 @@ pub struct CheckArgs {
     pub ca_cert: Option<PathBuf>,
 
     /// How long `--device-flow` waits for approval on a live server, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub device_flow_deadline: u64,
+    #[arg(long, value_name = "SECS", default_value_t = 300.0)]
+    pub device_flow_deadline: f64,
 }
 
 #[derive(Debug, Args)]

@@ -185,8 +185,17 @@ fn refuse_irregular(metadata: &Metadata, what: &str) -> anyhow::Result<()> {
 /// An open error in words: a link where none may be followed says so.
 fn describe_open_error(err: std::io::Error, what: &str) -> anyhow::Error {
     #[cfg(unix)]
-    if err.raw_os_error() == Some(libc::ELOOP) {
-        return anyhow!("{what}: is a symbolic link, which is never followed here; replace it with the file");
+    match err.raw_os_error() {
+        Some(libc::ELOOP) => {
+            return anyhow!(
+                "{what}: is a symbolic link, which is never followed here; replace it with the file"
+            );
+        }
+        // A FIFO opened non-blocking for writing, with no reader.
+        Some(libc::ENXIO) => {
+            return anyhow!("{what}: it is not a regular file (a FIFO, socket or device)");
+        }
+        _ => {}
     }
     anyhow::Error::new(err).context(format!("{what}: cannot open it"))
 }

@@ -17,6 +17,7 @@ mod observation;
 mod releases;
 mod report;
 mod runner;
+mod seconds;
 mod secrets;
 mod shape_guide;
 mod snapshot;

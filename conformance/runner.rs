@@ -153,6 +153,9 @@ pub enum Note {
     AgentListenNotRequested,
     /// `listen` was asked for, but the agent route answered no provider as linked.
     NoLinkedProviderForListen,
+    /// The list went unanswered while other cases were answered: those are judged, and the
+    /// cases that need the list were not run.
+    ListUnanswered,
 }
 
 /// Everything a run produced, in the order the cases ran.
@@ -261,14 +264,23 @@ impl Runner {
 
         let (list, independent) = self.clone().list_beside_independent_cases().await;
         // A list that broke HTTP still shows the target is there: its cases are judged.
-        let Some(list) = list.filter(answered) else {
-            let error = independent
-                .iter()
-                .find_map(|observation| observation.unanswered.as_ref())
-                .map_or_else(|| "no response".to_owned(), ToString::to_string);
-            // rustls says "invalid peer certificate: UnknownIssuer" and the like.
-            let certificate = error.contains("certificate");
-            return Err(RunError::Unreachable { error, certificate });
+        let list = match list {
+            Some(list) if answered(&list) => list,
+            // A Coder that answered other cases but not the list (it stalled past
+            // --list-timeout): what it answered is judged, a breach in it included, and the
+            // list is reported as incomplete; nothing that needs the list can run.
+            Some(list) if independent.iter().any(|seen| answered(seen) && build_version(seen).is_some()) => {
+                return self.without_the_list(list, independent);
+            }
+            _ => {
+                let error = independent
+                    .iter()
+                    .find_map(|observation| observation.unanswered.as_ref())
+                    .map_or_else(|| "no response".to_owned(), ToString::to_string);
+                // rustls says "invalid peer certificate: UnknownIssuer" and the like.
+                let certificate = error.contains("certificate");
+                return Err(RunError::Unreachable { error, certificate });
+            }
         };
         // Before anything is judged: is this Coder, and did it accept the token? Neither a
         // web server that is not Coder nor a rejected token is a breach of the contract.
@@ -355,6 +367,28 @@ impl Runner {
             release,
             observations,
             notes,
+        })
+    }
+
+    /// The output of a run whose list went unanswered while other cases were answered.
+    fn without_the_list(
+        &self,
+        list: Observation,
+        independent: Vec<Observation>,
+    ) -> Result<RunOutput, RunError> {
+        let build_version = independent.iter().find_map(build_version);
+        let release = Release::resolve(
+            releases::spec(),
+            self.options.coder_version,
+            build_version.as_deref(),
+        )
+        .map_err(RunError::TooOld)?;
+        let mut observations = vec![list];
+        observations.extend(independent);
+        Ok(RunOutput {
+            release,
+            observations,
+            notes: vec![Note::ListUnanswered],
         })
     }
 

@@ -134,7 +134,7 @@ mod tests {
     fn markdown_cannot_hide_or_forge_what_follows() {
         assert_eq!(
             markdown("v2.36.1<!-- | Exit status **0** `x` [a](b)\n"),
-            "v2.36.1&lt;!-- \\| Exit status \\*\\*0\\*\\* \\`x\\` \\[a\\](b)\\n"
+            "v2.36.1&lt;!-- \\| Exit status \\*\\*0\\*\\* \\`x\\` \\[a\\](b)\\\\n"
         );
     }
 

@@ -198,8 +198,15 @@ impl ClientBuilder {
             ..ClientState::new(self.token.as_ref())?
         };
         let https = base_url.starts_with("https:");
+        let mut http = reqwest::Client::builder();
+        // A proxy from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) is used as the
+        // user configured it, except for a loopback target: traffic for 127.0.0.1, with the
+        // session token in it, has no business leaving the machine through a proxy.
+        if is_loopback_url(&base_url) {
+            http = http.no_proxy();
+        }
         let http = self
-            .tls(reqwest::Client::builder(), https)
+            .tls(http, https)
             .user_agent(concat!("coder-external-auth/", env!("CARGO_PKG_VERSION")))
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeout)
@@ -227,6 +234,22 @@ impl ClientBuilder {
     fn tls(&self, builder: reqwest::ClientBuilder, _https: bool) -> reqwest::ClientBuilder {
         builder
     }
+}
+
+/// Whether `url`'s host is this machine: `localhost`, or an address in 127.0.0.0/8 or `::1`.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some(parsed) = reqwest::Url::parse(url).ok() else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Client {
@@ -367,6 +390,21 @@ fn same_origin_redirects() -> redirect::Policy {
             attempt.stop()
         }
     })
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn loopback_hosts_are_told_apart() {
+        for url in ["http://127.0.0.1:1", "http://127.9.0.3/", "http://[::1]:8/", "http://LOCALHOST/", "https://a.localhost"] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in ["https://coder.example.com", "http://10.0.0.1", "http://[::2]/", "not a url", "http://localhost.example.com"] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@ mod token;
 
 pub use client::{
     BuildError, Client, ClientBuilder, ClientState, DEFAULT_TIMEOUT, Error,
-    MAX_SAME_ORIGIN_REDIRECTS, ResponseValue, SESSION_TOKEN_HEADER, redacted_url, types,
+    MAX_SAME_ORIGIN_REDIRECTS, ResponseValue, SESSION_TOKEN_HEADER, is_loopback_url, redacted_url,
+    types,
 };
 pub use operation::Operation;
 pub use release::{CoderVersion, VersionError};

@@ -315,19 +315,42 @@ async fn reports_go_exactly_where_the_user_said() {
             .unwrap()
     };
 
-    // Through a symlink: the link stays a link, its target gets the report.
+    // Through a symlink: never. A link a pull request planted at a report path could point
+    // anywhere; the run refuses it, names the flag, and the link's target is not created.
     let target = dir.path().join("real.json");
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let output = conformance(args(&link, &dir.path().join("junit.xml")));
+    assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--json") && stderr.contains("symbolic link"),
+        "{stderr}"
+    );
+    assert!(!target.exists());
     assert!(
         std::fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
             .is_symlink()
     );
-    let report: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    // The other reports still got written, and say why the run ends with exit 2.
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    roxmltree::Document::parse(&junit).unwrap();
+
+    // `-` is stdout: one JSON document there (annotations, under Actions, go to stderr).
+    let output = common::binary::command()
+        .args(args(Path::new("-"), &dir.path().join("j2.xml")))
+        .env("CODER_SESSION_TOKEN", TOKEN)
+        .env("CI", "true")
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!("stdout is not one JSON document: {err}\n{}", String::from_utf8_lossy(&output.stdout))
+    });
     assert_eq!(report["exit_code"], output.status.code().unwrap());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("::error"));
 
     // The same path twice is refused, naming both flags.
     let same = dir.path().join("same");
@@ -352,9 +375,10 @@ async fn reports_go_exactly_where_the_user_said() {
     assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
     assert!(String::from_utf8_lossy(&output.stderr).contains("FIFO"));
 
-    // A character device is written through, not replaced.
+    // A character device is refused, and left as it was.
     let output = conformance(args(Path::new("/dev/null"), &dir.path().join("k.xml")));
-    assert!(output.status.code().is_some());
+    assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
     assert!(
         std::fs::metadata("/dev/null")
             .unwrap()
@@ -366,7 +390,7 @@ async fn reports_go_exactly_where_the_user_said() {
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".tmp"))
+        .filter(|name| name.ends_with(".tmp") || name.starts_with(".conformance-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

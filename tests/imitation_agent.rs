@@ -565,3 +565,65 @@ async fn a_held_listen_outlasts_the_idle_timeout() {
         .expect("the held connection was not closed");
     assert_eq!(answer.into_inner().type_, "azure-devops");
 }
+
+/// What the control API adds is bounded, oldest added first out, and what the server started
+/// with stays: a client adding for ever cannot grow the imitation for ever.
+#[tokio::test]
+async fn what_the_control_api_adds_is_bounded_oldest_first() {
+    use coder_external_auth::imitation::{
+        MAX_ADDED_AGENTS, MAX_ADDED_SESSIONS, MAX_TEMPLATE_VERSIONS, MAX_UNCONFIGURED_LINKS,
+    };
+    let server = Imitation::start().await.unwrap();
+    let control = server.control();
+
+    let first_agent = control.new_agent(AgentScope::All);
+    let agents: Vec<AgentToken> = (0..MAX_ADDED_AGENTS)
+        .map(|_| control.new_agent(AgentScope::All))
+        .collect();
+    let status = |token: &AgentToken| {
+        let agent = client(&server).with_agent_token(token).unwrap();
+        async move {
+            match agent
+                .get_workspace_agent_external_auth(Some("github"), None, None, None)
+                .await
+            {
+                Ok(_) => 200,
+                Err(err) => error(err).0,
+            }
+        }
+    };
+    assert_eq!(status(&first_agent).await, 401, "the oldest added agent is gone");
+    assert_eq!(status(agents.last().unwrap()).await, 200);
+    assert_eq!(status(server.agent_token()).await, 200, "the printed agent stays");
+
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    let first_session = control.new_session(expires);
+    let sessions: Vec<_> = (0..MAX_ADDED_SESSIONS)
+        .map(|_| control.new_session(expires))
+        .collect();
+    let list = |token: coder_external_auth::SessionToken| {
+        let client = ClientBuilder::new(server.base_url())
+            .session_token(token)
+            .build()
+            .unwrap();
+        async move { client.get_user_external_auths().await.is_ok() }
+    };
+    assert!(!list(first_session).await, "the oldest added key is gone");
+    assert!(list(sessions.last().unwrap().clone()).await);
+    assert!(list(server.session_token().clone()).await, "the printed token stays");
+
+    let id = |n: usize| format!("00000000-0000-4000-8000-{n:012}");
+    for n in 0..=MAX_TEMPLATE_VERSIONS {
+        assert!(control.template_version(&id(n), Vec::new()));
+    }
+    assert!(!control.remove_template_version(&id(0)), "the oldest version is gone");
+    assert!(control.remove_template_version(&id(MAX_TEMPLATE_VERSIONS)));
+
+    for n in 0..=MAX_UNCONFIGURED_LINKS {
+        control.link_unconfigured(&format!("gone-{n}"), LinkSeed::default());
+    }
+    let linked = control.linked_providers();
+    assert!(!linked.contains(&"gone-0".to_owned()));
+    assert!(linked.contains(&format!("gone-{MAX_UNCONFIGURED_LINKS}")));
+    assert!(linked.len() <= MAX_UNCONFIGURED_LINKS + 10);
+}

@@ -20,15 +20,12 @@ use crate::report::{
 };
 use crate::runner::{Note, RunError, RunOptions, Runner, Seen};
 use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
+use crate::seconds::seconds;
 use crate::snapshot::{Accepted, Mode, SnapshotStore};
 use crate::target::{SCENES, Target};
 
-/// Longest `--timeout`, in seconds.
-pub const MAX_TIMEOUT_SECS: f64 = 3600.0;
 /// Largest `--ca-cert` file: a bundle of every public CA is about 200 KiB.
 pub const MAX_CA_CERT_BYTES: u64 = 1024 * 1024;
-/// Longest `--device-flow-deadline`, in seconds.
-pub const MAX_DEVICE_FLOW_DEADLINE_SECS: u64 = 3600;
 /// What a run may take beyond `--list-timeout` and the device flow's deadline before it is
 /// stopped: every other case, retries included, fits many times over.
 pub const RUN_SLACK: Duration = Duration::from_secs(15 * 60);
@@ -280,27 +277,10 @@ fn judge_case(
 }
 
 fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_SECS) {
-        bail!(
-            "--timeout {}: give a number of seconds between 0 and {MAX_TIMEOUT_SECS}",
-            args.timeout
-        );
-    }
-    if !(args.list_timeout.is_finite()
-        && args.list_timeout > 0.0
-        && args.list_timeout <= MAX_TIMEOUT_SECS)
-    {
-        bail!(
-            "--list-timeout {}: give a number of seconds between 0 and {MAX_TIMEOUT_SECS}",
-            args.list_timeout
-        );
-    }
-    if args.device_flow_deadline > MAX_DEVICE_FLOW_DEADLINE_SECS {
-        bail!(
-            "--device-flow-deadline {}: give at most {MAX_DEVICE_FLOW_DEADLINE_SECS} seconds",
-            args.device_flow_deadline
-        );
-    }
+    let timeout = seconds("--timeout", args.timeout)?;
+    let list_timeout = seconds("--list-timeout", args.list_timeout)?;
+    let device_flow_deadline = seconds("--device-flow-deadline", args.device_flow_deadline)?;
+    let listen_wait = seconds("--agent-listen-timeout", args.agent_listen_timeout)?;
     let ca_pem = args
         .ca_cert
         .as_ref()
@@ -314,16 +294,16 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         .transpose()?;
     Ok(RunOptions {
         coder_version: args.coder_version,
-        timeout: Duration::from_secs_f64(args.timeout),
-        list_timeout: Duration::from_secs_f64(args.list_timeout),
+        timeout,
+        list_timeout,
         allow_delete: args.allow_delete.clone(),
         device_flow: args.device_flow,
-        device_flow_deadline: Duration::from_secs(args.device_flow_deadline),
+        device_flow_deadline,
         ca_pem,
         agent_token: args.agent_token.clone(),
         template_version: args.template_version.clone(),
         agent_listen: args.agent_listen,
-        listen_wait: Duration::from_secs(args.agent_listen_timeout),
+        listen_wait,
     })
 }
 
@@ -601,6 +581,10 @@ fn note_text(note: &Note) -> String {
         Note::DeleteNotAllowed => {
             "DELETE not run: name a provider with --allow-delete to run it".to_owned()
         }
+        Note::ListUnanswered => "the list went unanswered within --list-timeout while other \
+             cases were answered: those are judged, and the cases that need the list (each \
+             provider, the agent route's own, DELETE and the device flow) were not run"
+            .to_owned(),
         Note::DeviceFlowNotRequested => {
             "device flow not run: pass --device-flow to run it".to_owned()
         }

@@ -1,9 +1,9 @@
 //! `conformance diff`: turns the flags into a comparison (every error names its flag), prints
 //! the human report and writes the JSON one.
 
-use std::time::Duration;
 
-use anyhow::{Context, bail};
+
+use anyhow::bail;
 use coder_external_auth::CoderVersion;
 
 use crate::cli::DiffArgs;
@@ -12,15 +12,7 @@ use crate::exit::Exit;
 use crate::report;
 
 pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
-    let timeout = Duration::try_from_secs_f64(args.timeout)
-        .ok()
-        .filter(|t| !t.is_zero())
-        .with_context(|| {
-            format!(
-                "--timeout {} is not a positive number of seconds",
-                args.timeout
-            )
-        })?;
+    let timeout = crate::seconds::seconds("--timeout", args.timeout)?;
     let release = args.coder_version.unwrap_or(CoderVersion::NEWEST_KNOWN);
     let outcome = match (&args.upstream, &args.old, &args.new) {
         (Some(upstream), _, _) => {

@@ -68,13 +68,24 @@ pub(crate) fn is_url(source: &str) -> bool {
 }
 
 /// Reads and detects `source`: a URL when it starts with http:// or https://, else a path.
+/// A URL is named everywhere (messages, both reports) without its credentials, query or
+/// fragment: `https://user:password@host/x?token=y` is shown as `https://***@host/x?***`.
 pub(crate) async fn load(source: &str, timeout: Duration) -> anyhow::Result<Document> {
     let bytes = if is_url(source) {
         fetch(source, timeout).await?
     } else {
         read_file(Path::new(source))?
     };
-    parse(source, &bytes)
+    parse(&shown(source), &bytes)
+}
+
+/// How messages and reports name a source: a path as it is, a URL redacted.
+pub(crate) fn shown(source: &str) -> String {
+    if is_url(source) {
+        coder_external_auth::redacted_url(source)
+    } else {
+        source.to_owned()
+    }
 }
 
 /// Reads a regular file of at most `MAX_DOCUMENT_BYTES`, the one way named files are read
@@ -131,11 +142,18 @@ fn detect(value: &Value) -> anyhow::Result<(Format, String)> {
     bail!("it has neither a `swagger: \"2.0\"` nor an `openapi: \"3.0.x\"` field")
 }
 
-async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
+async fn fetch(address: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
+    let shown = shown(address);
+    let url = shown.as_str();
     // reqwest is built without a default crypto provider; ring is the crate's (see
     // src/client.rs). An error means one is installed already: keep it.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
+    let mut client = reqwest::Client::builder();
+    // As for a check: the environment's proxy, never for this machine itself.
+    if coder_external_auth::is_loopback_url(address) {
+        client = client.no_proxy();
+    }
+    let client = client
         .connect_timeout(timeout)
         .timeout(timeout)
         .user_agent(concat!(
@@ -144,7 +162,9 @@ async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
         ))
         .build()
         .context("cannot build the HTTP client")?;
-    let mut response = client.get(url).send().await.map_err(|err| {
+    let mut response = client.get(address).send().await.map_err(|err| {
+        // reqwest's errors name the URL with whatever credentials it carried.
+        let err = err.without_url();
         if err.is_timeout() {
             failed(url, timeout, err)
         } else {
@@ -176,7 +196,7 @@ async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Vec<u8>> {
         let chunk = response
             .chunk()
             .await
-            .map_err(|err| failed(url, timeout, err))?;
+            .map_err(|err| failed(url, timeout, err.without_url()))?;
         let Some(chunk) = chunk else { break };
         if (bytes.len() + chunk.len()) as u64 > MAX_DOCUMENT_BYTES {
             return Err(too_large());

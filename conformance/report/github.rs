@@ -242,6 +242,7 @@ mod tests {
             "50%25%0A::error::forged%0D"
         );
         assert_eq!(escape_property("a: b, c"), "a%3A b%2C c");
-        assert_eq!(cell("a|b\nc"), "a\\|b\\nc");
+        // A newline is shown as `\n`, its backslash escaped for Markdown.
+        assert_eq!(cell("a|b\nc"), "a\\|b\\\\nc");
     }
 }

@@ -14,6 +14,18 @@ use super::shared::Shared;
 use super::state::Link;
 use crate::{AgentToken, SessionToken};
 
+
+/// Template versions the imitation keeps (oldest first out; those it started with count):
+/// each may reference providers, so a client adding them for ever must not grow it for ever.
+pub const MAX_TEMPLATE_VERSIONS: usize = 1_000;
+/// API keys the control API may add (oldest added first out; the keys the server started
+/// with, the printed token's among them, are never evicted).
+pub const MAX_ADDED_SESSIONS: usize = 10_000;
+/// Workspace agents the control API may add (oldest added first out).
+pub const MAX_ADDED_AGENTS: usize = 10_000;
+/// Links to unconfigured providers the control API may add (oldest added first out).
+pub const MAX_UNCONFIGURED_LINKS: usize = 1_000;
+
 /// A cheap, clonable handle onto a running imitation's state.
 #[derive(Clone)]
 pub struct Control {
@@ -85,9 +97,20 @@ impl Control {
     /// Creates a link to a provider id that is not configured (a provider removed from the
     /// deployment after the user linked it); the list still shows such rows.
     pub fn link_unconfigured(&self, provider_id: &str, link: LinkSeed) {
-        self.shared
-            .lock()
-            .upsert_link(Link::from_seed(provider_id, &link, Utc::now()));
+        let mut state = self.shared.lock();
+        let new = state.link_index(provider_id).is_none();
+        state.upsert_link(Link::from_seed(provider_id, &link, Utc::now()));
+        if new {
+            state.added.unconfigured_links.push_back(provider_id.to_owned());
+        }
+        while state.added.unconfigured_links.len() > MAX_UNCONFIGURED_LINKS {
+            if let Some(oldest) = state.added.unconfigured_links.pop_front()
+                && state.provider(&oldest).is_none()
+                && let Some(index) = state.link_index(&oldest)
+            {
+                state.links.remove(index);
+            }
+        }
     }
 
     /// Removes the caller's link; false when there was none.
@@ -148,13 +171,22 @@ impl Control {
         let Ok((id, secret)) = auth::split_token(token) else {
             return false;
         };
-        self.shared.lock().sessions.insert(
+        let mut state = self.shared.lock();
+        let replaced = state.sessions.insert(
             id.to_owned(),
             Session {
                 secret: secret.to_owned(),
                 expires_at: crate::imitation::gotime::db_time(expires_at),
             },
         );
+        if replaced.is_none() {
+            state.added.sessions.push_back(id.to_owned());
+        }
+        while state.added.sessions.len() > MAX_ADDED_SESSIONS {
+            if let Some(oldest) = state.added.sessions.pop_front() {
+                state.sessions.remove(&oldest);
+            }
+        }
         true
     }
 
@@ -183,11 +215,14 @@ impl Control {
     /// Adds a workspace agent of the one user with a new random token, and returns it.
     pub fn new_agent(&self, scope: super::AgentScope) -> AgentToken {
         let token = super::uuid::new_v4();
-        self.shared
-            .lock()
-            .agents
-            .agents
-            .insert(token.clone(), scope);
+        let mut state = self.shared.lock();
+        state.agents.agents.insert(token.clone(), scope);
+        state.added.agents.push_back(token.clone());
+        while state.added.agents.len() > MAX_ADDED_AGENTS {
+            if let Some(oldest) = state.added.agents.pop_front() {
+                state.agents.agents.remove(&oldest);
+            }
+        }
         AgentToken::new(token)
     }
 
@@ -211,6 +246,10 @@ impl Control {
         match versions.iter_mut().find(|(v, _)| *v == id) {
             Some(existing) => existing.1 = references,
             None => versions.push((id, references)),
+        }
+        if versions.len() > MAX_TEMPLATE_VERSIONS {
+            let excess = versions.len() - MAX_TEMPLATE_VERSIONS;
+            versions.drain(..excess);
         }
         true
     }

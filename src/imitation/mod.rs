@@ -55,7 +55,9 @@ pub use agent::{
     TEMPLATE_VERSION_WITHOUT_PROVIDERS,
 };
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser, default_regex};
-pub use control::Control;
+pub use control::{
+    Control, MAX_ADDED_AGENTS, MAX_ADDED_SESSIONS, MAX_TEMPLATE_VERSIONS, MAX_UNCONFIGURED_LINKS,
+};
 pub use file::ConfigError;
 pub use release::{BUILD_VERSION, Behaviour, DEFAULT_REVOKE_TYPES, RELEASE_CHANGES, ReleaseChange};
 pub use shared::ResponseHook;

@@ -90,6 +90,17 @@ pub(crate) struct State {
     pub limiter: Option<RateLimiter>,
     /// Workspace agents, template versions and refresh faults (`agent.rs`).
     pub agents: AgentState,
+    /// What the control API added, oldest first (its bounds evict these).
+    pub added: AddedByControl,
+}
+
+/// Keys the control API added, oldest first: when one of its bounds is reached, the oldest
+/// goes. What the server started with is never evicted (the printed token stays valid).
+#[derive(Debug, Default)]
+pub(crate) struct AddedByControl {
+    pub sessions: std::collections::VecDeque<String>,
+    pub agents: std::collections::VecDeque<String>,
+    pub unconfigured_links: std::collections::VecDeque<String>,
 }
 
 impl State {
@@ -184,6 +195,7 @@ impl Seed {
                 .rate_limit
                 .map(|(requests, window)| RateLimiter::new(requests, window)),
             agents: self.agents.state(),
+            added: AddedByControl::default(),
         }
     }
 }
