@@ -56,7 +56,10 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    pub fn new(name: CheckKind, findings: Vec<String>) -> Self {
+    /// A check's result; its findings bounded where they are made (`MAX_LIST_ITEMS` of at
+    /// most `MAX_TEXT_BYTES` each), whatever the server sent.
+    pub fn new(name: CheckKind, mut findings: Vec<String>) -> Self {
+        crate::report::bound_texts(&mut findings);
         Self {
             name,
             passed: findings.is_empty(),
@@ -171,6 +174,7 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
             "body": body.map(|body| coder_external_auth::shape::shape_guided(body, case.expect.keep, free_form)),
         })
     });
+    crate::report::bound_texts(&mut drift);
     Judged {
         checks,
         drift,

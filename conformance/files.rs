@@ -53,7 +53,12 @@ pub fn read_text(path: &Path, what: &str, max: u64) -> anyhow::Result<String> {
 
 /// Reads `name` inside the directory the user named, never through a link (a link could
 /// point anywhere outside it). `Ok(None)` when there is no such file.
-pub fn read_in_dir(dir: &Path, name: &str, what: &str, max: u64) -> anyhow::Result<Option<Vec<u8>>> {
+pub fn read_in_dir(
+    dir: &Path,
+    name: &str,
+    what: &str,
+    max: u64,
+) -> anyhow::Result<Option<Vec<u8>>> {
     let path = dir.join(name);
     match open_for_reading(&path, what, true) {
         Ok(file) => read_opened(file, &path, what, max).map(Some),
@@ -106,7 +111,9 @@ pub fn append(path: &Path, what: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.append(true).create(true);
     no_follow_non_blocking(&mut options);
-    let mut file = options.open(path).map_err(|err| describe_open_error(err, what))?;
+    let mut file = options
+        .open(path)
+        .map_err(|err| describe_open_error(err, what))?;
     let metadata = file
         .metadata()
         .with_context(|| format!("{what}: cannot read it"))?;
@@ -136,7 +143,9 @@ fn open_for_reading(path: &Path, what: &str, no_follow: bool) -> anyhow::Result<
     } else {
         non_blocking(&mut options);
     }
-    let file = options.open(path).map_err(|err| describe_open_error(err, what))?;
+    let file = options
+        .open(path)
+        .map_err(|err| describe_open_error(err, what))?;
     let metadata = file
         .metadata()
         .with_context(|| format!("{what}: cannot read it"))?;
@@ -150,7 +159,10 @@ fn read_opened(file: File, path: &Path, what: &str, max: u64) -> anyhow::Result<
         .with_context(|| format!("{what}: cannot read it"))?
         .len();
     if claimed > max {
-        bail!("{what}: it is larger than {}, the most it may have", size(max));
+        bail!(
+            "{what}: it is larger than {}, the most it may have",
+            size(max)
+        );
     }
     let mut bytes = Vec::with_capacity(usize::try_from(claimed).unwrap_or(0));
     file.take(max.saturating_add(1))
@@ -158,7 +170,10 @@ fn read_opened(file: File, path: &Path, what: &str, max: u64) -> anyhow::Result<
         .with_context(|| format!("{what}: cannot read {}", path.display()))?;
     // A file may grow while it is read, or say 0 (files in /proc): what was read counts.
     if bytes.len() as u64 > max {
-        bail!("{what}: it is larger than {}, the most it may have", size(max));
+        bail!(
+            "{what}: it is larger than {}, the most it may have",
+            size(max)
+        );
     }
     Ok(bytes)
 }
@@ -272,7 +287,9 @@ mod tests {
         std::fs::write(&outside, b"keep").unwrap();
         let link = dir.path().join("report.json");
         std::os::unix::fs::symlink(&outside, &link).unwrap();
-        let err = write(&link, "--json report.json", b"x").unwrap_err().to_string();
+        let err = write(&link, "--json report.json", b"x")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("symbolic link"), "{err}");
         assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
         let dangling = dir.path().join("dangling.snap");
@@ -295,7 +312,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("symbolic link"), "{err}");
-        assert!(read_in_dir(&inside, "b.snap", "snapshot", 100).unwrap().is_none());
+        assert!(
+            read_in_dir(&inside, "b.snap", "snapshot", 100)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -269,7 +269,11 @@ impl Runner {
             // A Coder that answered other cases but not the list (it stalled past
             // --list-timeout): what it answered is judged, a breach in it included, and the
             // list is reported as incomplete; nothing that needs the list can run.
-            Some(list) if independent.iter().any(|seen| answered(seen) && build_version(seen).is_some()) => {
+            Some(list)
+                if independent
+                    .iter()
+                    .any(|seen| answered(seen) && build_version(seen).is_some()) =>
+            {
                 return self.without_the_list(list, independent);
             }
             _ => {

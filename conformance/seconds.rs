@@ -24,10 +24,26 @@ mod tests {
 
     #[test]
     fn only_sensible_durations_pass() {
-        assert_eq!(seconds("--timeout", 1.5).unwrap(), Duration::from_millis(1500));
-        assert_eq!(seconds("--timeout", 3600.0).unwrap(), Duration::from_secs(3600));
-        for bad in [0.0, -1.0, 3600.001, 1e300, f64::NAN, f64::INFINITY, u64::MAX as f64] {
-            let err = seconds("--agent-listen-timeout", bad).unwrap_err().to_string();
+        assert_eq!(
+            seconds("--timeout", 1.5).unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            seconds("--timeout", 3600.0).unwrap(),
+            Duration::from_secs(3600)
+        );
+        for bad in [
+            0.0,
+            -1.0,
+            3600.001,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            u64::MAX as f64,
+        ] {
+            let err = seconds("--agent-listen-timeout", bad)
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("--agent-listen-timeout"), "{err}");
         }
     }

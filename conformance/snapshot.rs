@@ -355,8 +355,8 @@ impl SnapshotStore {
 
         let outcome = match (self.mode, accepted) {
             (Mode::Accept, previous) => {
-                let written = std::fs::read(staging.path().join(&name))
-                    .context("insta wrote no snapshot")?;
+                let written =
+                    std::fs::read(staging.path().join(&name)).context("insta wrote no snapshot")?;
                 let changed = accepted_bytes.as_deref() != Some(written.as_slice());
                 if changed {
                     files::write(&dir.join(&name), &snapshot_what(&dir, &name), &written)?;
@@ -372,11 +372,12 @@ impl SnapshotStore {
             }
             (Mode::Check, Some(_)) if matched => SnapshotOutcome::Fresh,
             (Mode::Check, Some(accepted)) => {
-                let observed = match parse_staged(staging.path(), &pending_name, &dir.join(&pending_name))? {
-                    Some(observed) => observed,
-                    // Under CI insta writes no pending file; show the same JSON it would.
-                    None => observed_text(shape)?,
-                };
+                let observed =
+                    match parse_staged(staging.path(), &pending_name, &dir.join(&pending_name))? {
+                        Some(observed) => observed,
+                        // Under CI insta writes no pending file; show the same JSON it would.
+                        None => observed_text(shape)?,
+                    };
                 move_pending(staging.path(), &dir, &pending_name)?;
                 SnapshotOutcome::Stale {
                     diff: unified_diff(&accepted, &observed),

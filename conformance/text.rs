@@ -32,7 +32,11 @@ fn is_unsafe(c: char) -> bool {
 
 /// `text` with every unsafe character escaped; tab and newline kept (a diff has lines).
 pub fn clean(text: &str) -> Cow<'_, str> {
-    escape_where(text, |c| is_unsafe(c) && c != '\n' && c != '\t', rust_escape)
+    escape_where(
+        text,
+        |c| is_unsafe(c) && c != '\n' && c != '\t',
+        rust_escape,
+    )
 }
 
 /// One line: [`clean`], and tab and newline escaped too.
@@ -63,7 +67,11 @@ pub fn markdown(text: &str) -> String {
 /// What reaches a terminal: every unsafe character but tab and newline escaped the way JSON
 /// escapes it (`\u001b`), so a JSON report sent to stdout stays JSON.
 pub fn for_terminal(text: &str) -> Cow<'_, str> {
-    escape_where(text, |c| is_unsafe(c) && c != '\n' && c != '\t', json_escape)
+    escape_where(
+        text,
+        |c| is_unsafe(c) && c != '\n' && c != '\t',
+        json_escape,
+    )
 }
 
 fn rust_escape(out: &mut String, c: char) {

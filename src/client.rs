@@ -244,7 +244,10 @@ pub fn is_loopback_url(url: &str) -> bool {
     let Some(host) = parsed.host_str() else {
         return false;
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
     host == "localhost"
         || host.ends_with(".localhost")
         || host
@@ -398,10 +401,22 @@ mod loopback_tests {
 
     #[test]
     fn loopback_hosts_are_told_apart() {
-        for url in ["http://127.0.0.1:1", "http://127.9.0.3/", "http://[::1]:8/", "http://LOCALHOST/", "https://a.localhost"] {
+        for url in [
+            "http://127.0.0.1:1",
+            "http://127.9.0.3/",
+            "http://[::1]:8/",
+            "http://LOCALHOST/",
+            "https://a.localhost",
+        ] {
             assert!(is_loopback_url(url), "{url}");
         }
-        for url in ["https://coder.example.com", "http://10.0.0.1", "http://[::2]/", "not a url", "http://localhost.example.com"] {
+        for url in [
+            "https://coder.example.com",
+            "http://10.0.0.1",
+            "http://[::2]/",
+            "not a url",
+            "http://localhost.example.com",
+        ] {
             assert!(!is_loopback_url(url), "{url}");
         }
     }

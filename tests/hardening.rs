@@ -35,8 +35,15 @@ struct Fixture {
     _task: tokio::task::JoinHandle<()>,
 }
 
+/// How long the fixture holds a request to this path before it answers.
+type Hold = Arc<dyn Fn(&str) -> Duration + Send + Sync>;
+
 impl Fixture {
     async fn start(script: Script, hold: Duration) -> Self {
+        Self::start_holding(script, Arc::new(move |_| hold)).await
+    }
+
+    async fn start_holding(script: Script, hold: Hold) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let paths = Arc::new(Mutex::new(Vec::new()));
@@ -44,14 +51,19 @@ impl Fixture {
         let most_in_flight = Arc::new(AtomicUsize::new(0));
         let (seen, now, most) = (paths.clone(), in_flight.clone(), most_in_flight.clone());
         let app = axum::Router::new().fallback(move |request: Request| {
-            let (script, seen, now, most) =
-                (script.clone(), seen.clone(), now.clone(), most.clone());
+            let (script, seen, now, most, hold) = (
+                script.clone(),
+                seen.clone(),
+                now.clone(),
+                most.clone(),
+                hold.clone(),
+            );
             async move {
                 let path = request.uri().to_string();
                 seen.lock().unwrap().push(path.clone());
                 let current = now.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(current, Ordering::SeqCst);
-                tokio::time::sleep(hold).await;
+                tokio::time::sleep(hold(&path)).await;
                 now.fetch_sub(1, Ordering::SeqCst);
                 let (status, headers, body) = script(request.method().as_str(), &path);
                 let mut response = Response::new(Body::from(body));
@@ -347,7 +359,10 @@ async fn reports_go_exactly_where_the_user_said() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        panic!("stdout is not one JSON document: {err}\n{}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "stdout is not one JSON document: {err}\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     });
     assert_eq!(report["exit_code"], output.status.code().unwrap());
     assert!(String::from_utf8_lossy(&output.stderr).contains("::error"));
@@ -655,4 +670,436 @@ async fn a_device_interval_from_the_server_is_bounded_not_overflowed() {
         );
         assert!([COULD_NOT_RUN, CONTRACT_BROKEN].contains(&run.status.code().unwrap()));
     }
+}
+
+// Round three: each class fixed at its mechanism, attacked with inputs of its own.
+
+/// The words the report itself is made of: verdicts, snapshot outcomes, check kinds, stop
+/// kinds, operation ids, variants, SARIF levels.
+const REPORT_WORDS: &[&str] = &[
+    "fresh",
+    "stale",
+    "failure",
+    "schema",
+    "status",
+    "error",
+    "note",
+    "warning",
+    "skipped",
+    "incomplete",
+    "content-type",
+    "typed-decode",
+    "not-coder",
+    "get-external-auth-by-id",
+    "get-user-external-auths",
+    "not-authenticated",
+    "unknown-provider",
+    "accepted (changed)",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_equal_to_a_report_word_never_silences_a_report() {
+    for pair in REPORT_WORDS.chunks(2) {
+        let (device, user) = (
+            pair[0].to_owned(),
+            pair.get(1).unwrap_or(&"fresh").to_string(),
+        );
+        let fixture =
+            Fixture::start(echoing_coder(device.clone(), user.clone()), Duration::ZERO).await;
+        let run = check(&fixture.base, &[]).await;
+        let what = format!("device code {device:?}, user code {user:?}");
+        // Every sink got its report, and each says what the process said.
+        assert_sound(&what, &run, CONTRACT_BROKEN);
+        assert!(!run.cases().is_empty(), "{what}: no cases:\n{}", run.stderr);
+        assert!(run.stderr.contains("Finished"), "{what}: {}", run.stderr);
+        assert_no_secret(&what, &run, TOKEN);
+    }
+}
+
+/// A Coder whose every text hides markup and escapes: its release header, messages, details.
+fn forging_coder(release: &'static str, text: &'static str) -> Script {
+    Arc::new(move |method, path| {
+        let path = path.split('?').next().unwrap_or_default().to_owned();
+        let mut answer = match (method, path.as_str()) {
+            ("GET", "/api/v2/external-auth") => json_answer(
+                200,
+                &json!({"providers": [provider("github", false)], "links": [], "extra": text}),
+            ),
+            _ => json_answer(404, &json!({"message": text, "detail": text})),
+        };
+        for header in &mut answer.1 {
+            if header.0 == "x-coder-build-version" {
+                header.1 = release.to_owned();
+            }
+        }
+        answer
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_cannot_hide_forge_or_escape_through_any_output() {
+    const ESCAPES: &str =
+        "x\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\u{1b}[8mhidden\r\u{202e}\u{fffe}\u{ffff}\u{85}y";
+    for (release, text) in [
+        ("v2.36.1<!-- ", "--> | Exit status **0** |\n::error::forged"),
+        ("v2.35.1+abc`|<script>", ESCAPES),
+        ("v2.36.1", "</testcase><testcase name=\"forged\"/>]]>"),
+    ] {
+        let fixture = Fixture::start(forging_coder(release, text), Duration::ZERO).await;
+        let dir = binary::snapshot_copy();
+        let summary = dir.path().join("summary.md");
+        let summary_env = summary.display().to_string();
+        let run = binary::run(
+            &["check", "--url", &fixture.base, "--timeout", "3"],
+            &[
+                ("CODER_SESSION_TOKEN", TOKEN),
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_STEP_SUMMARY", &summary_env),
+            ],
+            dir,
+        )
+        .await;
+        let what = format!("release {release:?}, text {text:?}");
+        assert!(
+            run.code == CONTRACT_BROKEN || run.code == COULD_NOT_RUN,
+            "{what}: {}",
+            run.code
+        );
+        assert_sound(&what, &run, run.code);
+        let summary = std::fs::read_to_string(run.dir.path().join("summary.md")).unwrap();
+        for forged in ["<!--", "<script>", "| Exit status **0** |"] {
+            assert!(
+                !summary.contains(forged),
+                "{what}: {forged:?} in the summary:\n{summary}"
+            );
+        }
+        assert!(
+            summary.contains(&format!("Exit status **{}**", run.code)),
+            "{what}:\n{summary}"
+        );
+        // One annotation per line: a newline in a text never starts a workflow command.
+        assert!(
+            !run.stdout
+                .lines()
+                .any(|line| line.starts_with("::error::forged")),
+            "{what}: {}",
+            run.stdout
+        );
+        let all = run.all_output() + &summary;
+        for c in [
+            '\u{1b}', '\u{7}', '\r', '\u{202e}', '\u{fffe}', '\u{ffff}', '\u{85}',
+        ] {
+            assert!(!all.contains(c), "{what}: {c:?} reached an output");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_list_keeps_the_breach_already_seen() {
+    // The unknown provider answers 200 instead of 404: a breach, seen before the list ends.
+    let script: Script = Arc::new(|method, path| {
+        let path = path.split('?').next().unwrap_or_default().to_owned();
+        match (method, path.as_str()) {
+            ("GET", "/api/v2/external-auth") => json_answer(
+                200,
+                &json!({"providers": [provider("github", true)], "links": []}),
+            ),
+            ("GET", p) if p.starts_with("/api/v2/external-auth/") => json_answer(200, &unlinked()),
+            _ => json_answer(404, &not_found()),
+        }
+    });
+    let hold: Hold = Arc::new(|path| {
+        if path == "/api/v2/external-auth" {
+            Duration::from_secs(4)
+        } else {
+            Duration::ZERO
+        }
+    });
+    let fixture = Fixture::start_holding(script, hold).await;
+    let run = check(&fixture.base, &["--list-timeout", "1"]).await;
+    assert_sound("a stalled list", &run, CONTRACT_BROKEN);
+    let cases = run.cases();
+    assert!(
+        cases
+            .iter()
+            .any(|case| case["verdict"] == "failure" && case["label"] == "unknown provider"),
+        "{:#}",
+        run.json
+    );
+    assert!(
+        cases.iter().any(|case| case["verdict"] == "incomplete"),
+        "the list is reported as incomplete: {:#}",
+        run.json
+    );
+    assert!(run.json["notes"].to_string().contains("--list-timeout"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_duration_flag_has_one_bound() {
+    for flag in [
+        "--agent-listen-timeout",
+        "--device-flow-deadline",
+        "--timeout",
+        "--list-timeout",
+    ] {
+        for value in ["18446744073709551615", "3601", "0", "inf", "-0.5"] {
+            let flag_value = format!("{flag}={value}");
+            let args = ["check", "--url", "http://127.0.0.1:9", &flag_value];
+            let env = [("CODER_SESSION_TOKEN", TOKEN)];
+            let run = binary::run(&args, &env, binary::snapshot_copy()).await;
+            let what = format!("{flag} {value}");
+            assert_sound(&what, &run, COULD_NOT_RUN);
+            assert!(
+                run.stderr.contains(flag) && run.stderr.contains("at most 3600"),
+                "{what}: {}",
+                run.stderr
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn named_inputs_that_are_not_regular_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.display().to_string();
+    for (args, flag) in [
+        (
+            vec![
+                "check",
+                "--url",
+                "http://127.0.0.1:9",
+                "--ca-cert",
+                fifo.as_str(),
+            ],
+            "--ca-cert",
+        ),
+        (
+            vec![
+                "check",
+                "--url",
+                "http://127.0.0.1:9",
+                "--ca-cert",
+                "/dev/zero",
+            ],
+            "--ca-cert",
+        ),
+        (vec!["check", "--baseline", fifo.as_str()], "--baseline"),
+        (vec!["serve", "--config", fifo.as_str()], "--config"),
+        (vec!["serve", "--config", "/dev/zero"], "--config"),
+    ] {
+        let started = std::time::Instant::now();
+        let output = tokio::time::timeout(
+            Duration::from_secs(30),
+            common::binary::async_command()
+                .args(&args)
+                .env("CODER_SESSION_TOKEN", TOKEN)
+                .env("CI", "true")
+                .output(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{args:?} hung"))
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(COULD_NOT_RUN),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(flag) && stderr.contains("not a regular file"),
+            "{args:?}: {stderr}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_summary_that_is_not_a_regular_file_or_is_full_ends_with_exit_2_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("summary.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.display().to_string();
+    for summary in [fifo.as_str(), "/dev/full"] {
+        let run = binary::run(
+            &["check"],
+            &[("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", summary)],
+            binary::snapshot_copy(),
+        )
+        .await;
+        // The JSON report is written last and says what the process said.
+        assert_sound(summary, &run, COULD_NOT_RUN);
+        assert!(
+            run.stderr.contains("GITHUB_STEP_SUMMARY"),
+            "{summary}: {}",
+            run.stderr
+        );
+        assert!(
+            run.json["notes"]
+                .to_string()
+                .contains("could not write an output"),
+            "{summary}: {:#}",
+            run.json
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_or_full_stdout_or_stderr_never_panics() {
+    // `list | head -1`: the reader goes away; the list ends quietly.
+    let mut child = common::binary::async_command()
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+
+    // stderr on a full disk: exit 2 and a JSON report saying so.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = common::binary::async_command()
+        .args(["check", "--json", json.to_str().unwrap()])
+        .env("CI", "true")
+        .stdout(std::process::Stdio::null())
+        .stderr(full)
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(COULD_NOT_RUN));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["exit_code"], COULD_NOT_RUN);
+    assert!(report["notes"].to_string().contains("stderr"), "{report:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loopback_traffic_never_goes_through_a_proxy_from_the_environment() {
+    // A "proxy" that records whoever reaches it.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let reached = Arc::new(AtomicUsize::new(0));
+    let counter = reached.clone();
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = proxy.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let fixture = Fixture::start(
+        echoing_coder("d".repeat(40), "ABCD-EFGH".into()),
+        Duration::ZERO,
+    )
+    .await;
+    let mut env = vec![("CODER_SESSION_TOKEN", TOKEN)];
+    for name in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        env.push((name, proxy_url.as_str()));
+    }
+    let run = binary::run(
+        &["check", "--url", &fixture.base, "--timeout", "3"],
+        &env,
+        binary::snapshot_copy(),
+    )
+    .await;
+    assert_sound("a proxy in the environment", &run, CONTRACT_BROKEN);
+    assert_eq!(reached.load(Ordering::SeqCst), 0, "the proxy was reached");
+    assert!(!fixture.paths().is_empty());
+    // The embedded imitation too.
+    let run = binary::run(&["check"], &env, binary::snapshot_copy()).await;
+    assert_sound("the imitation with a proxy in the environment", &run, 0);
+    assert_eq!(reached.load(Ordering::SeqCst), 0, "the proxy was reached");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_never_shows_what_a_url_carries_besides_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("diff.json");
+    for url in [
+        "http://alice:pa55w0rd-SECRET@127.0.0.1:9/swagger.json?token=q7TOKENq7&x=1",
+        "http://127.0.0.1:9/swagger.json?access_token=q7TOKENq7#frag-SECRET",
+    ] {
+        let output = common::binary::async_command()
+            .args(["diff", "--upstream", url, "--timeout", "2", "--json"])
+            .arg(&json)
+            .output()
+            .await
+            .unwrap();
+        let all = String::from_utf8_lossy(&output.stderr).into_owned()
+            + &String::from_utf8_lossy(&output.stdout)
+            + &std::fs::read_to_string(&json).unwrap_or_default();
+        assert_eq!(output.status.code(), Some(COULD_NOT_RUN), "{all}");
+        for secret in ["pa55w0rd", "q7TOKENq7", "SECRET", "alice"] {
+            assert!(!all.contains(secret), "{url}: {secret} shown:\n{all}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_planted_among_the_snapshots_are_never_written_through() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    let name = "get-user-external-auths@providers-and-links.snap";
+
+    // A pending file that is a link, beside an accepted snapshot that no longer matches.
+    let dir = binary::snapshot_copy();
+    let snapshots = dir.path().join("snapshots");
+    let accepted = snapshots.join(name);
+    let text = std::fs::read_to_string(&accepted).unwrap();
+    std::fs::write(
+        &accepted,
+        text.replace("\"providers\"", "\"providers_renamed\""),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&victim, snapshots.join(format!("{name}.new"))).unwrap();
+    let run = binary::run_outside_ci(&["check"], &[], dir).await;
+    assert_sound("a linked .snap.new", &run, COULD_NOT_RUN);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+
+    // --accept where an accepted snapshot is a dangling link: nothing is created at its end.
+    let dir = binary::snapshot_copy();
+    let snapshots = dir.path().join("snapshots");
+    std::fs::remove_file(snapshots.join(name)).unwrap();
+    let planted = outside.path().join("planted");
+    std::os::unix::fs::symlink(&planted, snapshots.join(name)).unwrap();
+    let run = binary::run(&["check", "--accept"], &[], dir).await;
+    assert_sound("a dangling link under --accept", &run, COULD_NOT_RUN);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(!planted.exists(), "--accept wrote through a link");
+
+    // A link to a file outside is not read as an accepted snapshot either.
+    let dir = binary::snapshot_copy();
+    let snapshots = dir.path().join("snapshots");
+    let copy = outside.path().join("copy.snap");
+    std::fs::rename(snapshots.join(name), &copy).unwrap();
+    std::os::unix::fs::symlink(&copy, snapshots.join(name)).unwrap();
+    let run = binary::run(&["check"], &[], dir).await;
+    assert_sound("a link to an accepted snapshot", &run, COULD_NOT_RUN);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
 }

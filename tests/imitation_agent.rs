@@ -592,9 +592,17 @@ async fn what_the_control_api_adds_is_bounded_oldest_first() {
             }
         }
     };
-    assert_eq!(status(&first_agent).await, 401, "the oldest added agent is gone");
+    assert_eq!(
+        status(&first_agent).await,
+        401,
+        "the oldest added agent is gone"
+    );
     assert_eq!(status(agents.last().unwrap()).await, 200);
-    assert_eq!(status(server.agent_token()).await, 200, "the printed agent stays");
+    assert_eq!(
+        status(server.agent_token()).await,
+        200,
+        "the printed agent stays"
+    );
 
     let expires = chrono::Utc::now() + chrono::Duration::hours(1);
     let first_session = control.new_session(expires);
@@ -610,13 +618,19 @@ async fn what_the_control_api_adds_is_bounded_oldest_first() {
     };
     assert!(!list(first_session).await, "the oldest added key is gone");
     assert!(list(sessions.last().unwrap().clone()).await);
-    assert!(list(server.session_token().clone()).await, "the printed token stays");
+    assert!(
+        list(server.session_token().clone()).await,
+        "the printed token stays"
+    );
 
     let id = |n: usize| format!("00000000-0000-4000-8000-{n:012}");
     for n in 0..=MAX_TEMPLATE_VERSIONS {
         assert!(control.template_version(&id(n), Vec::new()));
     }
-    assert!(!control.remove_template_version(&id(0)), "the oldest version is gone");
+    assert!(
+        !control.remove_template_version(&id(0)),
+        "the oldest version is gone"
+    );
     assert!(control.remove_template_version(&id(MAX_TEMPLATE_VERSIONS)));
 
     for n in 0..=MAX_UNCONFIGURED_LINKS {

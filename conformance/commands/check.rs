@@ -19,8 +19,8 @@ use crate::report::{
     self, CaseReport, CoderSaid, RunReport, RunSubject, Sinks, SnapshotReport, StopKind, Stopped,
 };
 use crate::runner::{Note, RunError, RunOptions, Runner, Seen};
-use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
 use crate::seconds::seconds;
+use crate::secrets::{MIN_MASKABLE_LEN, Secrets};
 use crate::snapshot::{Accepted, Mode, SnapshotStore};
 use crate::target::{SCENES, Target};
 

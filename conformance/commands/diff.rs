@@ -1,8 +1,6 @@
 //! `conformance diff`: turns the flags into a comparison (every error names its flag), prints
 //! the human report and writes the JSON one.
 
-
-
 use anyhow::bail;
 use coder_external_auth::CoderVersion;
 

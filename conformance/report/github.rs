@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 
-
 use super::{RunReport, StopKind, Verdict};
 use crate::exit::Exit;
 
@@ -200,7 +199,6 @@ pub fn kind_name(kind: StopKind) -> String {
         .and_then(|value| value.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
-
 
 fn meaning(exit: Exit) -> &'static str {
     match exit {

@@ -25,6 +25,7 @@ use crate::snapshot::SnapshotOutcome;
 pub use coverage::Coverage;
 pub use human::shell_word;
 pub use output::{check_distinct, write as write_file};
+pub use scrub::bound_texts;
 
 /// A case's final word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -568,11 +569,13 @@ pub fn deliver(report: &RunReport, secrets: &Secrets, sinks: Sinks<'_>, human: b
         failures.apply(&mut report);
     }
     if let Some(path) = sinks.junit {
-        failures.record(junit::render(&report).and_then(|xml| output::write(path, "--junit", &xml)));
+        failures
+            .record(junit::render(&report).and_then(|xml| output::write(path, "--junit", &xml)));
         failures.apply(&mut report);
     }
     if let Some(path) = sinks.sarif {
-        failures.record(sarif::render(&report).and_then(|log| output::write(path, "--sarif", &log)));
+        failures
+            .record(sarif::render(&report).and_then(|log| output::write(path, "--sarif", &log)));
         failures.apply(&mut report);
     }
     if let Some(path) = sinks.json {
@@ -616,7 +619,9 @@ impl Failures {
         }
         report.exit_code = Exit::CouldNotRun;
         for failure in &self.all[self.noted..] {
-            report.notes.push(format!("could not write an output: {failure}"));
+            report
+                .notes
+                .push(format!("could not write an output: {failure}"));
         }
         self.noted = self.all.len();
     }

@@ -42,8 +42,10 @@ pub fn write(path: &Path, flag: &str, text: &str) -> anyhow::Result<()> {
             crate::console::out(text);
             Ok(())
         }
-        Destination::File(path) => {
-            files::write(&path, &format!("{flag} {}", path.display()), text.as_bytes())
-        }
+        Destination::File(path) => files::write(
+            &path,
+            &format!("{flag} {}", path.display()),
+            text.as_bytes(),
+        ),
     }
 }

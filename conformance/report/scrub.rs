@@ -60,6 +60,15 @@ pub fn bound_list(items: &mut Vec<String>) {
     items.push(format!("… and {left_out} more not shown"));
 }
 
+/// A list of texts bounded as a report keeps it: at most [`MAX_LIST_ITEMS`], each at most
+/// [`MAX_TEXT_BYTES`]; for where texts are made, so that nothing larger is ever held.
+pub fn bound_texts(items: &mut Vec<String>) {
+    bound_list(items);
+    items
+        .iter_mut()
+        .for_each(|item| truncate(item, MAX_TEXT_BYTES));
+}
+
 /// A visitor over every text in a part of the report, with the bound that text has.
 type Visit<'a> = dyn FnMut(&mut String, usize) + 'a;
 

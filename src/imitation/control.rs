@@ -14,7 +14,6 @@ use super::shared::Shared;
 use super::state::Link;
 use crate::{AgentToken, SessionToken};
 
-
 /// Template versions the imitation keeps (oldest first out; those it started with count):
 /// each may reference providers, so a client adding them for ever must not grow it for ever.
 pub const MAX_TEMPLATE_VERSIONS: usize = 1_000;
@@ -101,7 +100,10 @@ impl Control {
         let new = state.link_index(provider_id).is_none();
         state.upsert_link(Link::from_seed(provider_id, &link, Utc::now()));
         if new {
-            state.added.unconfigured_links.push_back(provider_id.to_owned());
+            state
+                .added
+                .unconfigured_links
+                .push_back(provider_id.to_owned());
         }
         while state.added.unconfigured_links.len() > MAX_UNCONFIGURED_LINKS {
             if let Some(oldest) = state.added.unconfigured_links.pop_front()
