@@ -48,10 +48,19 @@ async fn every_output_of_the_embedded_run_is_as_reviewed() {
     let json = serde_json::to_string_pretty(&run.json)
         .unwrap()
         .replace(&snapshots, "SNAPSHOTS");
-    insta::assert_snapshot!("human", normalised(&run.stderr).replace(&snapshots, "SNAPSHOTS"));
+    insta::assert_snapshot!(
+        "human",
+        normalised(&run.stderr).replace(&snapshots, "SNAPSHOTS")
+    );
     insta::assert_snapshot!("json", normalised(&json));
     insta::assert_snapshot!("junit", normalised(&run.junit));
-    insta::assert_snapshot!("sarif", normalised(&run.sarif).replace(&snapshots, "SNAPSHOTS"));
+    insta::assert_snapshot!(
+        "sarif",
+        normalised(&run.sarif).replace(&snapshots, "SNAPSHOTS")
+    );
     insta::assert_snapshot!("annotations", normalised(&run.stdout));
-    insta::assert_snapshot!("summary", normalised(&summary).replace(&snapshots, "SNAPSHOTS"));
+    insta::assert_snapshot!(
+        "summary",
+        normalised(&summary).replace(&snapshots, "SNAPSHOTS")
+    );
 }

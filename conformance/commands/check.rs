@@ -16,7 +16,8 @@ use crate::exit::Exit;
 use crate::observation::Observation;
 use crate::releases::{OLDEST_SUPPORTED, Release, ReleaseSource};
 use crate::report::{
-    self, CaseReport, CoderSaid, RunReport, RunSubject, Sinks, SnapshotReport, StopKind, Stopped,
+    self, CaseReport, CoderSaid, Format, Outputs, RunReport, RunSubject, SnapshotReport, StopKind,
+    Stopped,
 };
 use crate::runner::{Note, RunError, RunOptions, Runner, Seen};
 use crate::seconds::seconds;
@@ -41,18 +42,8 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
     if let Some(token) = &args.agent_token {
         secrets.add_agent_token(token);
     }
-    // A report never goes over the baseline it was to read (the run refuses that pair).
-    let read = args.baseline.as_deref();
-    let sinks = Sinks {
-        json: not_over(read, args.json.as_deref()),
-        junit: not_over(read, args.junit.as_deref()),
-        sarif: not_over(read, args.sarif.as_deref()),
-        write_baseline: args
-            .write_baseline
-            .as_deref()
-            .map(|path| (path, args.force)),
-    };
-    let report = match run_cases(&args, &accepted, mode, &secrets, started).await {
+    let outputs = outputs(&args);
+    let report = match run_cases(&args, &outputs, &accepted, mode, &secrets, started).await {
         Ok(report) => report,
         Err(err) => {
             // Nothing lost: CI still gets a report that says why nothing ran.
@@ -67,56 +58,43 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
             };
             let text = stopped.text();
             let report = RunReport::could_not_run(subject, stopped, elapsed_ms(started));
-            report::deliver(&report, &secrets, sinks, false);
+            // One line on stderr says why, instead of the human report; no report goes over
+            // the baseline the run was to read.
+            let outputs = Outputs {
+                human: false,
+                ..outputs.not_over(args.baseline.as_deref())
+            };
+            outputs.deliver(&report, &secrets);
             return Err(anyhow!(secrets.mask_str(&text)));
         }
     };
-    Ok(report::deliver(&report, &secrets, sinks, true))
+    Ok(outputs.deliver(&report, &secrets))
 }
 
-/// `path`, unless it names the file `baseline` reads.
-fn not_over<'a>(
-    baseline: Option<&std::path::Path>,
-    path: Option<&'a std::path::Path>,
-) -> Option<&'a std::path::Path> {
-    path.filter(|path| {
-        baseline.is_none_or(|read| {
-            report::check_distinct(&[("--baseline", read), ("a report", path)]).is_ok()
-        })
-    })
+/// Every output the flags and the environment name, as one list.
+fn outputs(args: &CheckArgs) -> Outputs {
+    let files = [
+        (Format::Json, &args.json),
+        (Format::Junit, &args.junit),
+        (Format::Sarif, &args.sarif),
+        (Format::Baseline { force: args.force }, &args.write_baseline),
+    ];
+    Outputs::new(
+        files
+            .into_iter()
+            .filter_map(|(format, path)| path.clone().map(|path| (format, path))),
+    )
 }
 
 async fn run_cases(
     args: &CheckArgs,
+    outputs: &Outputs,
     accepted: &Accepted,
     mode: Mode,
     secrets: &Secrets,
     started: Instant,
 ) -> anyhow::Result<RunReport> {
-    let mut report_paths = Vec::new();
-    if let Some(path) = &args.json {
-        report_paths.push(("--json", path.as_path()));
-    }
-    if let Some(path) = &args.junit {
-        report_paths.push(("--junit", path.as_path()));
-    }
-    if let Some(path) = &args.sarif {
-        report_paths.push(("--sarif", path.as_path()));
-    }
-    if let Some(path) = &args.write_baseline {
-        report_paths.push(("--write-baseline", path.as_path()));
-    }
-    report::check_distinct(&report_paths)?;
-    // A report written over the baseline it read would lose it; `--write-baseline` may
-    // name it (with `--force`), which is how a baseline is refreshed in place.
-    if let Some(read) = &args.baseline {
-        for (flag, path) in report_paths
-            .iter()
-            .filter(|(flag, _)| *flag != "--write-baseline")
-        {
-            report::check_distinct(&[("--baseline", read.as_path()), (flag, path)])?;
-        }
-    }
+    outputs.check_distinct(args.baseline.as_deref())?;
     if let Some(path) = &args.write_baseline {
         baseline::refuse_existing(path, args.force)?;
     }

@@ -7,24 +7,22 @@ mod github;
 mod human;
 mod junit;
 mod output;
+mod outputs;
 mod sarif;
 mod scrub;
-
-use std::path::Path;
 
 use coder_external_auth::Operation;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{CheckResult, Judged};
 use crate::exit::Exit;
-use crate::files;
 use crate::observation::Observation;
-use crate::secrets::Secrets;
 use crate::snapshot::SnapshotOutcome;
 
 pub use coverage::Coverage;
 pub use human::shell_word;
-pub use output::{check_distinct, write as write_file};
+pub use output::write as write_file;
+pub use outputs::{Format, Outputs};
 pub use scrub::bound_texts;
 
 /// A case's final word.
@@ -513,116 +511,5 @@ impl RunReport {
     /// Whether the run compared with the set compiled into the binary.
     pub fn snapshots_embedded(&self) -> bool {
         self.snapshots == crate::snapshot::Accepted::Embedded.describe()
-    }
-}
-
-/// Where a report goes besides the human rendering on stderr.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Sinks<'a> {
-    pub json: Option<&'a Path>,
-    pub junit: Option<&'a Path>,
-    pub sarif: Option<&'a Path>,
-    /// `--write-baseline PATH`, and whether `--force` lets it replace a file.
-    pub write_baseline: Option<(&'a Path, bool)>,
-}
-
-/// Scrubs the report (secrets masked, text sanitised and bounded), prints the human rendering
-/// (when `human`) and writes every other output. Returns the exit status the process ends
-/// with: the report's, or 2 when an output could not be written. The JSON report is written
-/// last, so its `exit_code` is always the process's.
-pub fn deliver(report: &RunReport, secrets: &Secrets, sinks: Sinks<'_>, human: bool) -> Exit {
-    let mut report = scrub::scrubbed(report, secrets);
-    let mut failures = Failures::default();
-    let json_on_stdout = sinks
-        .json
-        .is_some_and(|path| files::Destination::of(path) == files::Destination::Stdout);
-    if human {
-        crate::console::err(&human::render(&report));
-    }
-    if github::active() {
-        let annotations = github::annotations(&report);
-        // GitHub reads workflow commands from either stream: with the JSON report on stdout,
-        // they go to stderr, so stdout stays one JSON document.
-        if json_on_stdout {
-            crate::console::err(&annotations);
-        } else {
-            crate::console::out(&annotations);
-        }
-        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-            let path = Path::new(&path);
-            let what = format!("$GITHUB_STEP_SUMMARY {}", path.display());
-            failures.record(files::append(
-                path,
-                &what,
-                github::summary(&report).as_bytes(),
-            ));
-        }
-    }
-    failures.apply(&mut report);
-    if let Some((path, force)) = sinks.write_baseline
-        && report.stopped.is_none()
-    {
-        failures.record(
-            crate::baseline::starting_file(&report, crate::baseline::today())
-                .and_then(|text| crate::baseline::write(path, force, &text)),
-        );
-        failures.apply(&mut report);
-    }
-    if let Some(path) = sinks.junit {
-        failures
-            .record(junit::render(&report).and_then(|xml| output::write(path, "--junit", &xml)));
-        failures.apply(&mut report);
-    }
-    if let Some(path) = sinks.sarif {
-        failures
-            .record(sarif::render(&report).and_then(|log| output::write(path, "--sarif", &log)));
-        failures.apply(&mut report);
-    }
-    if let Some(path) = sinks.json {
-        failures.record(
-            serde_json::to_string_pretty(&report)
-                .map_err(anyhow::Error::from)
-                .and_then(|text| output::write(path, "--json", &format!("{text}\n"))),
-        );
-    }
-    for failure in &failures.all {
-        crate::console::err_line(&format!("error: {}", secrets.mask_str(failure)));
-    }
-    failures.apply(&mut report);
-    report.exit()
-}
-
-/// The outputs that could not be written (stdout and stderr included, as the console saw).
-#[derive(Default)]
-struct Failures {
-    all: Vec<String>,
-    noted: usize,
-}
-
-impl Failures {
-    fn record(&mut self, result: anyhow::Result<()>) {
-        if let Err(err) = result {
-            self.all.push(format!("{err:#}"));
-        }
-    }
-
-    /// Once an output could not be written the run ends with exit 2, and every output
-    /// written after says so and why.
-    fn apply(&mut self, report: &mut RunReport) {
-        if let Some(console) = crate::console::failure()
-            && !self.all.contains(&console)
-        {
-            self.all.push(console);
-        }
-        if self.all.len() == self.noted {
-            return;
-        }
-        report.exit_code = Exit::CouldNotRun;
-        for failure in &self.all[self.noted..] {
-            report
-                .notes
-                .push(format!("could not write an output: {failure}"));
-        }
-        self.noted = self.all.len();
     }
 }

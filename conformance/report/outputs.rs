@@ -17,7 +17,9 @@ pub enum Format {
     Junit,
     Sarif,
     /// `--write-baseline`; with `force`, over an existing file.
-    Baseline { force: bool },
+    Baseline {
+        force: bool,
+    },
 }
 
 impl Format {
@@ -63,8 +65,8 @@ pub struct Outputs {
     pub human: bool,
     /// Under GitHub Actions: annotations, and the job summary's file when GitHub named one.
     pub github: Option<GitHub>,
-    /// Report files, in the order they are written; the JSON report is always last, so its
-    /// `exit_code` is the process's whatever failed before it.
+    /// Report files, in the order the flags are listed; the JSON report is written last,
+    /// so its `exit_code` is the process's whatever failed before it.
     pub files: Vec<FileOutput>,
 }
 
@@ -84,14 +86,12 @@ impl GitHub {
 }
 
 impl Outputs {
-    /// The outputs the flags name, in writing order.
+    /// The outputs the flags name.
     pub fn new(files: impl IntoIterator<Item = (Format, PathBuf)>) -> Self {
-        let mut files: Vec<FileOutput> = files
+        let files = files
             .into_iter()
             .map(|(format, path)| FileOutput { format, path })
             .collect();
-        // Stable: the rest keep the order given.
-        files.sort_by_key(|file| file.format == Format::Json);
         Self {
             human: true,
             github: GitHub::from_environment(),
@@ -144,18 +144,30 @@ impl Outputs {
             let annotations = github::annotations(&report);
             // GitHub reads workflow commands from either stream: with a report on stdout,
             // they go to stderr, so stdout stays one document.
-            if self.files.iter().any(|file| Destination::of(&file.path) == Destination::Stdout) {
+            if self
+                .files
+                .iter()
+                .any(|file| Destination::of(&file.path) == Destination::Stdout)
+            {
                 crate::console::err(&annotations);
             } else {
                 crate::console::out(&annotations);
             }
             if let Some(path) = &github.summary {
                 let what = format!("$GITHUB_STEP_SUMMARY {}", path.display());
-                failures.record(files::append(path, &what, github::summary(&report).as_bytes()));
+                failures.record(files::append(
+                    path,
+                    &what,
+                    github::summary(&report).as_bytes(),
+                ));
             }
         }
         failures.apply(&mut report);
-        for file in &self.files {
+        let (json, others): (Vec<&FileOutput>, Vec<&FileOutput>) = self
+            .files
+            .iter()
+            .partition(|file| file.format == Format::Json);
+        for file in others.into_iter().chain(json) {
             failures.record(file.format.write(&report, &file.path));
             failures.apply(&mut report);
         }
