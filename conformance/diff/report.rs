@@ -58,6 +58,9 @@ pub(crate) struct Outcome {
     pub release_hint: Option<ReleaseHint>,
 }
 
+/// One root cause: its name and each entry of it with the findings it covers.
+type RootCause<'a> = (&'a str, Vec<(&'a Rc<Entry>, Vec<&'a Finding>)>);
+
 /// The releases whose contract explains a Swagger compared without `--coder-version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ReleaseHint {
@@ -83,8 +86,8 @@ impl Outcome {
 
     /// The known findings grouped by root cause, in order of first appearance; within a cause,
     /// by entry, each with its findings.
-    fn root_causes(&self) -> Vec<(&str, Vec<(&Rc<Entry>, Vec<&Finding>)>)> {
-        let mut causes: Vec<(&str, Vec<(&Rc<Entry>, Vec<&Finding>)>)> = Vec::new();
+    fn root_causes(&self) -> Vec<RootCause<'_>> {
+        let mut causes: Vec<RootCause<'_>> = Vec::new();
         for finding in &self.findings {
             let Some(entry) = &finding.known else {
                 continue;
