@@ -251,12 +251,12 @@ pub(crate) fn human(outcome: &Outcome, detail: Detail) -> String {
         Mode::Upstream => {
             let known = total - outcome.new_drift().count();
             let causes = outcome.root_causes().len();
-            let listed = if detail != Detail::Summary || known == 0 {
-                String::new()
-            } else {
-                format!(
+            let listed = match (known, detail) {
+                (0, _) => String::new(),
+                (_, Detail::Summary) => format!(
                     " in {causes} root causes (each with its evidence and the fix upstream: --suggest; every difference: --verbose)"
-                )
+                ),
+                _ => format!(" in {causes} root causes"),
             };
             format!(
                 "{total} differences: {known} known{listed}, {} new drift ({severities}), {} stale known, {} types not comparable",
