@@ -260,9 +260,16 @@ pub struct DiffArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
-    /// List the known divergences too, not only what is new.
+    /// List the known divergences too, grouped by root cause, with every difference each
+    /// explains (implies --suggest).
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// With --upstream, a report for Coder's maintainers: each root cause of the known
+    /// divergences with its reason, the evidence in Coder's source at the compared release,
+    /// and the annotation that would make Coder's Swagger tell the truth.
+    #[arg(long, requires = "upstream")]
+    pub suggest: bool,
 
     /// Compare the contract of this Coder release (X.Y.Z) [default: the newest known].
     #[arg(long, value_name = "X.Y.Z")]

@@ -1,6 +1,21 @@
-//! Typed client for Coder's external-auth ("Git") API, generated at build time from the
-//! hand-curated OpenAPI document in `openapi/`, plus (feature `imitation`) an embedded imitation
-//! of the real server for tests.
+//! Typed client for Coder's external-auth ("Git") API, generated with progenitor from the
+//! hand-curated OpenAPI document in `openapi/` and checked in (`src/generated_client.rs`:
+//! build.rs regenerates it only under feature `regenerate`, so a consumer compiles no
+//! generator), plus (feature `imitation`) an embedded imitation of the real server for tests.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tls` | yes | HTTPS to deployments: rustls on ring, HTTP/2 by ALPN |
+//! | `schemars` | yes | `schemars::JsonSchema` on every generated type |
+//! | `imitation` | yes | the `imitation` module: the embedded Coder imitation (axum, tokio) |
+//! | `conformance` | yes | what the `conformance` binary needs beyond the library (clap, insta, jsonschema, quick-junit, …) |
+//! | `regenerate` | no | build.rs generates the client from the spec again (progenitor), and a test holds the checked-in copy to it |
+//!
+//! With `default-features = false` only the client builds (progenitor-client, reqwest without
+//! TLS, serde, chrono): add `tls` for HTTPS, or pass your own TLS-enabled `reqwest::Client` to
+//! `Client::new_with_client`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -631,3 +631,179 @@ fn a_release_s_swagger_read_as_another_release_drifts() {
         run.stderr
     );
 }
+
+/// `diff --upstream` on v2.35.1's own Swagger with `--suggest`, as Coder's maintainers read it:
+/// the direction, then every root cause with its reason, the evidence in Coder's source at
+/// v2.35.1 (never another tag's lines) and the change that would make the Swagger true.
+#[test]
+fn the_v2_35_1_report_gives_each_root_cause_its_evidence_at_v2_35_1_and_a_fix() {
+    let swagger = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upstream/releases/swagger-v2.35.1.json");
+    let dir = TempDir::new().unwrap();
+    let run = conformance(
+        dir.path(),
+        &[
+            "--upstream",
+            swagger.to_str().unwrap(),
+            "--coder-version",
+            "2.35.1",
+            "--suggest",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = &run.stderr;
+    // A sample of the report, line for line.
+    for expected in [
+        "   Direction curated -> upstream: the curated spec says what Coder's server does, as Coder 2.35.1's contract; \
+         each difference is what upstream's Swagger says instead",
+        "       Cause list-annotation (9 known differences)\n",
+        "             Upstream documents the list's 200 body as a single codersdk.ExternalAuthLink;",
+        "    Evidence v2.35.1:coderd/externalauth.go:347 `// @Success 200 {object} codersdk.ExternalAuthLink` (the list's @Success)\n",
+        "             v2.35.1:coderd/externalauth.go:402 `httpapi.Write(ctx, rw, http.StatusOK, codersdk.ListUserExternalAuthResponse{` (what the handler writes)\n",
+        "     Suggest coderd/externalauth.go, listUserExternalAuths: `// @Success 200 {object} codersdk.ListUserExternalAuthResponse` instead of `codersdk.ExternalAuthLink`",
+        "       Cause device-post-body (1 known differences)\n",
+        "     Suggest coderd/externalauth.go, postExternalAuthDeviceByID: `// @Accept json` and `// @Param request body codersdk.ExternalAuthDeviceExchange true \"Device code\"`\n",
+        "       Cause no-failure-annotations (",
+        "     Suggest swaggo: one `// @Failure <status> {object} codersdk.Response` line per status (401 and 403) in the comment above each of the five handlers in coderd/externalauth.go\n",
+        "       Cause go-fields-always-written (",
+        "    Evidence v2.35.1:codersdk/externalauth.go:51-65 `type ExternalAuth struct {`\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!text.contains("v2.36.1:"), "another tag's lines:\n{text}");
+    assert!(!text.contains("Drift"), "{text}");
+
+    // Every root cause, in the JSON: each entry's evidence is at v2.35.1 and it has a fix.
+    let report = run.report.as_ref().unwrap();
+    assert_eq!(report["coder_version"], "2.35.1");
+    assert!(
+        report["direction"]
+            .as_str()
+            .unwrap()
+            .starts_with("curated -> upstream")
+    );
+    let causes = report["root_causes"].as_array().unwrap();
+    let names: Vec<&str> = causes
+        .iter()
+        .map(|c| c["cause"].as_str().unwrap())
+        .collect();
+    for cause in [
+        "list-annotation",
+        "device-post-body",
+        "no-failure-annotations",
+        "nullable-fields",
+        "go-fields-always-written",
+        "integer-formats",
+        "path-parameter-format",
+        "summary-full-stop",
+        "agent-query-parameters",
+    ] {
+        assert!(names.contains(&cause), "{cause} not in {names:?}");
+    }
+    let explained: usize = causes
+        .iter()
+        .flat_map(|c| c["entries"].as_array().unwrap())
+        .map(|e| {
+            assert_eq!(e["evidence_tag"], "v2.35.1", "{e}");
+            assert!(e["suggest"].as_str().is_some_and(|s| !s.is_empty()), "{e}");
+            let evidence = e["evidence"].as_array().unwrap();
+            assert!(
+                evidence
+                    .iter()
+                    .any(|r| r.as_str().unwrap().starts_with("v2.35.1:")),
+                "{e}"
+            );
+            e["differences"].as_array().unwrap().len()
+        })
+        .sum();
+    assert_eq!(
+        explained,
+        run.differences().len(),
+        "every difference has its cause"
+    );
+}
+
+/// An older release's Swagger without `--coder-version`: named as that release's, with the
+/// flag to pass, instead of a list of drift; the hint runs as printed and passes.
+#[test]
+fn an_older_release_s_swagger_without_coder_version_suggests_the_flag() {
+    let swagger = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upstream/releases/swagger-v2.26.5.json");
+    let dir = TempDir::new().unwrap();
+    let run = conformance(dir.path(), &["--upstream", swagger.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("       Drift "), "{}", run.stderr);
+    assert!(run.stderr.contains("     Release the "), "{}", run.stderr);
+    let help = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("help: "))
+        .unwrap_or_else(|| panic!("no help in\n{}", run.stderr));
+    let version = help
+        .split("--coder-version ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{help}"));
+    assert_eq!(run.report.as_ref().unwrap()["release_hint"], version);
+    let again = conformance(
+        dir.path(),
+        &[
+            "--upstream",
+            swagger.to_str().unwrap(),
+            "--coder-version",
+            version,
+        ],
+    );
+    assert_eq!(again.code, 0, "{help}\n{}", again.stderr);
+}
+
+/// Drift's `help:` names files a user can edit, never "the embedded" ones.
+#[test]
+fn help_names_files_a_user_can_edit() {
+    let (_dir, run) = upstream(|swagger| {
+        device_property(swagger)["extra"] = json!({"type": "string"});
+    });
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let help: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("help:"))
+        .collect();
+    assert!(!help.is_empty(), "{}", run.stderr);
+    for line in &help {
+        assert!(!line.contains("embedded"), "{line}");
+    }
+    assert!(
+        help.iter().any(|l| l
+            .contains("openapi/known-divergences.json in this crate's source tree")
+            && l.contains("--known FILE")
+            && l.contains("openapi/coder-external-auth.json")),
+        "{help:?}"
+    );
+    let dir = TempDir::new().unwrap();
+    let known = dir.path().join("mine.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/known-divergences.json"),
+        &known,
+    )
+    .unwrap();
+    let mut swagger = fixture();
+    device_property(&mut swagger)["extra"] = json!({"type": "string"});
+    let path = write(dir.path(), "swagger.json", &swagger);
+    let run = conformance(
+        dir.path(),
+        &[
+            "--upstream",
+            path.to_str().unwrap(),
+            "--known",
+            known.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("help:") && l.contains(known.to_str().unwrap())),
+        "{}",
+        run.stderr
+    );
+}

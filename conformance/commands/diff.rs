@@ -11,24 +11,31 @@ use crate::report;
 
 pub async fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
     let timeout = crate::seconds::seconds("--timeout", args.timeout)?;
-    let release = args.coder_version.unwrap_or(CoderVersion::NEWEST_KNOWN);
     let outcome = match (&args.upstream, &args.old, &args.new) {
         (Some(upstream), _, _) => {
             diff::compare_upstream(
                 upstream,
                 args.spec.as_deref(),
                 args.known.as_deref(),
-                release,
+                args.coder_version,
                 timeout,
             )
             .await?
         }
-        (None, Some(old), Some(new)) => diff::compare_versions(old, new, release, timeout).await?,
+        (None, Some(old), Some(new)) => {
+            let release = args.coder_version.unwrap_or(CoderVersion::NEWEST_KNOWN);
+            diff::compare_versions(old, new, release, timeout).await?
+        }
         // clap's `sides` group makes OLD NEW or --upstream required.
         _ => bail!("pass --upstream PATH|URL, or OLD and NEW; see `conformance diff --help`"),
     };
     let exit = diff::verdict(&outcome);
-    crate::console::err(&diff::render_human(&outcome, args.verbose));
+    let detail = match (args.verbose, args.suggest) {
+        (true, _) => diff::Detail::Everything,
+        (false, true) => diff::Detail::RootCauses,
+        (false, false) => diff::Detail::Summary,
+    };
+    crate::console::err(&diff::render_human(&outcome, detail));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&diff::render_json(&outcome, exit.code()))?;
         report::write_file(path, "--json", &(text + "\n"))?;

@@ -24,14 +24,23 @@ struct File {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Entry {
+    /// The root cause this entry is one symptom of (entries sharing it are reported together);
+    /// absent: the entry is a cause of its own.
+    #[serde(default)]
+    pub cause: Option<String>,
     /// A `Kind` key: `field_removed`, `became_optional`, ...
     pub kind: String,
     /// `<METHOD> <path>[ <location>]`, as the report prints before the colon.
     pub at: Vec<String>,
     /// Why the curated spec differs, in a sentence.
     pub reason: String,
-    /// Where upstream shows it: source file and lines, coder-contract.md section.
+    /// Where it shows: `vX.Y.Z:path:line[-line]` in Coder's source at that tag (with the text
+    /// found there in backquotes), or a file of this repository.
     pub evidence: Vec<String>,
+    /// The change to Coder's source (a swaggo annotation or struct tag) that would make its
+    /// Swagger tell the truth, or why none is needed.
+    #[serde(default)]
+    pub suggest: Option<String>,
     /// The first release whose Swagger shows it (absent: every supported release).
     #[serde(default)]
     pub since: Option<String>,
@@ -41,6 +50,38 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// The root cause's name: `cause`, else the entry's kind.
+    pub(crate) fn cause(&self) -> &str {
+        self.cause.as_deref().unwrap_or(&self.kind)
+    }
+
+    /// The evidence to show for `release`: the references to Coder's source at the newest tag
+    /// the entry cites that is not newer than `release` (else its oldest), and every
+    /// reference to this repository. The tag is returned with them, as the reader must know
+    /// which source they point into.
+    pub(crate) fn evidence_at(&self, release: CoderVersion) -> (Option<CoderVersion>, Vec<&str>) {
+        let tags: BTreeSet<CoderVersion> = self
+            .evidence
+            .iter()
+            .filter_map(|e| Evidence::parse(e).upstream_tag())
+            .collect();
+        let tag = tags
+            .range(..=release)
+            .next_back()
+            .or_else(|| tags.iter().next())
+            .copied();
+        let shown = self
+            .evidence
+            .iter()
+            .filter(|e| match Evidence::parse(e).upstream_tag() {
+                Some(at) => Some(at) == tag,
+                None => true,
+            })
+            .map(String::as_str)
+            .collect();
+        (tag, shown)
+    }
+
     /// Whether `release`'s Swagger shows this divergence.
     fn applies_to(&self, release: CoderVersion) -> bool {
         let version =
@@ -50,7 +91,56 @@ impl Entry {
     }
 }
 
-#[derive(Debug, Default)]
+/// One evidence reference, as the file writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Evidence<'a> {
+    /// `vX.Y.Z:path:line[-line] …`: Coder's source at a tag.
+    Upstream {
+        tag: CoderVersion,
+        path: &'a str,
+        lines: (usize, usize),
+        /// The text in the first pair of backquotes, which those lines contain.
+        quoted: Option<&'a str>,
+    },
+    /// Anything else: the first word is a path in this repository.
+    Repository { path: &'a str },
+}
+
+impl<'a> Evidence<'a> {
+    pub(crate) fn parse(text: &'a str) -> Self {
+        Self::upstream(text).unwrap_or_else(|| Evidence::Repository {
+            path: text.split_whitespace().next().unwrap_or(""),
+        })
+    }
+
+    fn upstream(text: &'a str) -> Option<Self> {
+        let (reference, rest) = text.split_once(' ').unwrap_or((text, ""));
+        let (tag, rest_ref) = reference.strip_prefix('v')?.split_once(':')?;
+        let tag = tag.parse::<CoderVersion>().ok()?;
+        let (path, lines) = rest_ref.rsplit_once(':')?;
+        let (first, last) = lines.split_once('-').unwrap_or((lines, lines));
+        let lines = (first.parse().ok()?, last.parse().ok()?);
+        let quoted = rest
+            .split_once('`')
+            .and_then(|(_, after)| after.split_once('`'))
+            .map(|(quoted, _)| quoted);
+        Some(Evidence::Upstream {
+            tag,
+            path,
+            lines,
+            quoted,
+        })
+    }
+
+    fn upstream_tag(&self) -> Option<CoderVersion> {
+        match self {
+            Evidence::Upstream { tag, .. } => Some(*tag),
+            Evidence::Repository { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Known {
     /// Shared with the findings they cover, so an entry of many locations is never copied per
     /// finding.
@@ -154,6 +244,15 @@ impl Known {
             })
             .collect();
         self
+    }
+
+    /// Every release an entry's `since` or `until` names.
+    pub(crate) fn boundaries(&self) -> Vec<CoderVersion> {
+        self.entries
+            .iter()
+            .flat_map(|entry| [&entry.since, &entry.until])
+            .filter_map(|text| text.as_deref()?.parse().ok())
+            .collect()
     }
 
     pub(crate) fn lookup(&self, change: &Change) -> Option<&Rc<Entry>> {
@@ -272,5 +371,114 @@ mod tests {
         assert!(format!("{:#}", Known::parse(&twice).unwrap_err()).contains("twice"));
         let extra = FILE.replace(r#""kind""#, r#""wildcard": true, "kind""#);
         assert!(Known::parse(&extra).is_err());
+    }
+
+    /// The carried file's evidence, every reference: a file of this repository that exists,
+    /// or Coder's source at a named tag and lines. Where Coder's module for that tag is in Go's
+    /// module cache (the real-Coder lane puts it there), the file has those lines and they
+    /// hold the quoted text; elsewhere the test says how many it could not open.
+    #[test]
+    fn every_evidence_reference_resolves() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("openapi/known-divergences.json")).unwrap();
+        let known = Known::parse(&text).unwrap();
+        let modules = std::env::var_os("GOMODCACHE")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join("go/pkg/mod")))
+            .map(|cache| cache.join("github.com/coder/coder"));
+        let (mut verified, mut unopened) = (0, BTreeSet::new());
+        for entry in &known.entries {
+            let name = format!("{} {:?}", entry.kind, entry.at.first());
+            assert!(entry.cause.is_some(), "{name}: no cause");
+            assert!(entry.suggest.is_some(), "{name}: no suggestion");
+            for reference in &entry.evidence {
+                match Evidence::parse(reference) {
+                    Evidence::Repository { path } => assert!(
+                        root.join(path).is_file(),
+                        "{name}: {reference:?} names no file of this repository"
+                    ),
+                    Evidence::Upstream {
+                        tag,
+                        path,
+                        lines: (first, last),
+                        quoted,
+                    } => {
+                        assert!(first >= 1 && first <= last, "{name}: {reference:?}: lines");
+                        let quoted = quoted
+                            .unwrap_or_else(|| panic!("{name}: {reference:?} quotes no text"));
+                        let Some(file) = modules
+                            .as_ref()
+                            .map(|m| m.join(format!("v2@v{tag}")).join(path))
+                            .filter(|file| file.parent().is_some_and(Path::exists))
+                        else {
+                            unopened.insert(format!("v{tag}"));
+                            continue;
+                        };
+                        let source = std::fs::read_to_string(&file)
+                            .unwrap_or_else(|e| panic!("{name}: {reference:?}: {e}"));
+                        let cited: Vec<&str> = source
+                            .lines()
+                            .skip(first - 1)
+                            .take(last - first + 1)
+                            .collect();
+                        assert_eq!(
+                            cited.len(),
+                            last - first + 1,
+                            "{name}: {reference:?}: past the end of {path}"
+                        );
+                        assert!(
+                            cited.iter().any(|line| line.contains(quoted)),
+                            "{name}: {reference:?}: lines {first}-{last} of {path} at v{tag} do not hold `{quoted}`"
+                        );
+                        verified += 1;
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{verified} upstream references verified in Coder's source; not in the module cache: {unopened:?}"
+        );
+    }
+
+    #[test]
+    fn evidence_is_shown_at_the_nearest_cited_release() {
+        let entry = Entry {
+            cause: None,
+            kind: "field_removed".into(),
+            at: vec!["X".into()],
+            reason: "r".into(),
+            evidence: vec![
+                "v2.35.1:a.go:3 `x`".into(),
+                "v2.36.1:a.go:4 `x`".into(),
+                "openapi/README.md row 1".into(),
+            ],
+            suggest: None,
+            since: None,
+            until: None,
+        };
+        let at = |release: &str| entry.evidence_at(release.parse().unwrap());
+        assert_eq!(
+            at("2.35.3"),
+            (
+                Some(CoderVersion::new(2, 35, 1)),
+                vec!["v2.35.1:a.go:3 `x`", "openapi/README.md row 1"]
+            )
+        );
+        assert_eq!(at("2.36.1").0, Some(CoderVersion::new(2, 36, 1)));
+        assert_eq!(
+            at("2.25.0").0,
+            Some(CoderVersion::new(2, 35, 1)),
+            "the oldest when none is older"
+        );
+        assert_eq!(entry.cause(), "field_removed");
+        assert_eq!(
+            Evidence::parse("v2.35.1:coderd/x.go:10-12 `a b` (why)"),
+            Evidence::Upstream {
+                tag: CoderVersion::new(2, 35, 1),
+                path: "coderd/x.go",
+                lines: (10, 12),
+                quoted: Some("a b")
+            }
+        );
     }
 }
