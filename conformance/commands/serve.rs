@@ -88,7 +88,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
 /// Ctrl-C or SIGTERM, registered before the server starts: registering lazily, on the first
 /// wait, could fail once a flood of connections has used up the descriptors, and a failed
 /// registration would read as a signal.
-struct Shutdown {
+pub struct Shutdown {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -96,7 +96,7 @@ struct Shutdown {
 }
 
 impl Shutdown {
-    fn install() -> std::io::Result<Self> {
+    pub fn install() -> std::io::Result<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -109,7 +109,7 @@ impl Shutdown {
         Ok(Self {})
     }
 
-    async fn wait(self) {
+    pub async fn wait(self) {
         #[cfg(unix)]
         {
             let Self {
