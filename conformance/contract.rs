@@ -131,7 +131,6 @@ impl Contract {
         })
     }
 
-
     /// What the spec says about `operation`.
     pub fn operation(&self, operation: Operation) -> Option<&OperationSpec> {
         self.operations.get(&operation)
@@ -225,7 +224,12 @@ fn compile(root: &Value, schema: &str) -> anyhow::Result<Validator> {
 /// refuses a spec with any other).
 pub fn routes_of(doc: &Value) -> Vec<Route> {
     let mut routes = Vec::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             let Some(operation) = op
                 .get("operationId")
@@ -236,7 +240,11 @@ pub fn routes_of(doc: &Value) -> Vec<Route> {
             };
             routes.push(Route {
                 method: method.to_ascii_uppercase(),
-                segments: path.trim_start_matches('/').split('/').map(str::to_owned).collect(),
+                segments: path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect(),
                 operation,
             });
         }

@@ -121,16 +121,15 @@ impl Exchange {
                     ),
                 },
             },
-            Operation::GetWorkspaceAgentExternalAuth | Operation::RemovedGetWorkspaceAgentGitAuth => {
-                Call::Agent {
-                    legacy: operation == Operation::RemovedGetWorkspaceAgentGitAuth,
-                    query: AgentQuery {
-                        id: query_value("id"),
-                        matching: query_value("match"),
-                        listen: query_value("listen").is_some(),
-                    },
-                }
-            }
+            Operation::GetWorkspaceAgentExternalAuth
+            | Operation::RemovedGetWorkspaceAgentGitAuth => Call::Agent {
+                legacy: operation == Operation::RemovedGetWorkspaceAgentGitAuth,
+                query: AgentQuery {
+                    id: query_value("id"),
+                    matching: query_value("match"),
+                    listen: query_value("listen").is_some(),
+                },
+            },
             Operation::GetExternalAuthByTemplateVersion => Call::TemplateVersion {
                 id: parameter("templateversion"),
                 user_id: query_value("user_id"),
@@ -162,7 +161,11 @@ impl Exchange {
         }
         if let Some(response) = &self.response {
             for (name, value) in &response.headers {
-                register_header(secrets, name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
+                register_header(
+                    secrets,
+                    name.as_str(),
+                    &String::from_utf8_lossy(value.as_bytes()),
+                );
             }
             if let Ok(body) = serde_json::from_slice::<Value>(&response.body) {
                 register_body(secrets, &body);
@@ -184,12 +187,21 @@ impl Exchange {
         } else {
             format!("{path}?{query}")
         };
-        let label = format!("{} {} {target}", self.origin, self.method.to_ascii_uppercase());
+        let label = format!(
+            "{} {} {target}",
+            self.origin,
+            self.method.to_ascii_uppercase()
+        );
         let Some(raw) = self.response.clone() else {
             let case = Case::new(label, call).variant("unreached");
-            let why = self.missing.clone().unwrap_or_else(|| "no response".to_owned());
-            let mut observation =
-                Observation::unsent(case, Unanswered::Transport(format!("{}: {why}", self.origin)));
+            let why = self
+                .missing
+                .clone()
+                .unwrap_or_else(|| "no response".to_owned());
+            let mut observation = Observation::unsent(
+                case,
+                Unanswered::Transport(format!("{}: {why}", self.origin)),
+            );
             observation.elapsed = self.elapsed;
             return (observation, false);
         };
@@ -207,8 +219,9 @@ impl Exchange {
         let told = match case.variant {
             Some(_) => true,
             None if status >= 400 => false,
-            None => !cases::variant_of(case.operation(), status, response.json())
-                .starts_with("status-"),
+            None => {
+                !cases::variant_of(case.operation(), status, response.json()).starts_with("status-")
+            }
         };
         let mut warnings = Vec::new();
         if !told {
@@ -240,7 +253,10 @@ impl Exchange {
                 || (name.eq_ignore_ascii_case("cookie") && value.contains("coder_session_token="))
         });
         let in_query = query_value(&query, "coder_session_token").is_some();
-        match (header || in_query, path.starts_with("/api/v2/workspaceagents/")) {
+        match (
+            header || in_query,
+            path.starts_with("/api/v2/workspaceagents/"),
+        ) {
             (false, _) => Credentials::Missing,
             (true, true) => Credentials::Agent,
             (true, false) => Credentials::Session,
@@ -302,7 +318,9 @@ fn error_templates(release: &Release) -> Vec<Case> {
     let mut templates = independent_cases();
     templates.extend(agent_token_cases(&["provider".to_owned()]));
     templates.extend(user_id_cases("00000000-0000-4000-8000-000000000000", true));
-    templates.push(removed_provider_case("00000000-0000-4000-8000-000000000000"));
+    templates.push(removed_provider_case(
+        "00000000-0000-4000-8000-000000000000",
+    ));
     let flow = device_flow_cases("provider", "code");
     templates.extend([flow.pending, flow.approved]);
     for release in std::iter::once(release.clone()).chain(old) {
@@ -384,9 +402,8 @@ fn register_header(secrets: &Secrets, name: &str, value: &str) {
         "authorization" | "proxy-authorization" => {
             secrets.add(value);
             if let Some((_, credential)) = value.trim().split_once(' ') {
-                secrets.add_session_token(&coder_external_auth::SessionToken::new(
-                    credential.trim(),
-                ));
+                secrets
+                    .add_session_token(&coder_external_auth::SessionToken::new(credential.trim()));
             }
         }
         "cookie" | "set-cookie" => {
@@ -498,7 +515,10 @@ mod tests {
             )
         );
         assert_eq!(query_value("id=a%2Db&listen", "id").as_deref(), Some("a-b"));
-        assert_eq!(query_value("id=a%2Db&listen", "listen").as_deref(), Some(""));
+        assert_eq!(
+            query_value("id=a%2Db&listen", "listen").as_deref(),
+            Some("")
+        );
         assert_eq!(percent_decoded("100%"), "100%");
         assert_eq!(percent_decoded("%zz%4"), "%zz%4");
     }

@@ -75,15 +75,16 @@ impl Judging {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
         if self.decided.is_none() {
-            let release = Release::resolve(releases::spec(), self.given, said.as_deref())
-                .map_err(|too_old| {
+            let release = Release::resolve(releases::spec(), self.given, said.as_deref()).map_err(
+                |too_old| {
                     anyhow!(
                         "{}: Coder {} is older than the oldest release this tool checks \
                          ({OLDEST_SUPPORTED}); name another with --coder-version",
                         exchange.origin,
                         too_old.version
                     )
-                })?;
+                },
+            )?;
             let contract = Contract::load(release.version)?;
             self.decided = Some((release, contract));
         }

@@ -35,7 +35,10 @@ pub fn read_bounded(path: &Path, flag: &str, max_bytes: u64) -> anyhow::Result<V
         .read_to_end(&mut bytes)
         .with_context(context)?;
     if bytes.len() as u64 > max_bytes {
-        bail!("{}: grew past the {max_bytes} bytes this tool reads", context());
+        bail!(
+            "{}: grew past the {max_bytes} bytes this tool reads",
+            context()
+        );
     }
     Ok(bytes)
 }

@@ -132,9 +132,7 @@ async fn run_cases(
     } else {
         crate::commands::har::judge(args, accepted, mode, secrets)?
     };
-    let baseline = accepted_findings
-        .as_ref()
-        .map(|(path, file)| (*path, file));
+    let baseline = accepted_findings.as_ref().map(|(path, file)| (*path, file));
     let mut report = finish(judgement, baseline, secrets, started);
     report.rerun = Some(rerun_command(args));
     Ok(report)

@@ -50,6 +50,9 @@ pub fn judge(
 
 /// How reports name the recordings.
 pub fn describe(paths: &[PathBuf]) -> String {
-    let names: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+    let names: Vec<String> = paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
     format!("HAR {}", names.join(", "))
 }

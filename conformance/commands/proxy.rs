@@ -168,7 +168,11 @@ fn print_case(case: &report::CaseReport, secrets: &Secrets) {
             ));
         }
         if let Some(reason) = &case.reason {
-            text.push_str(&format!("\n{:>12} {}", "", secrets.mask_str(&report::printable(reason))));
+            text.push_str(&format!(
+                "\n{:>12} {}",
+                "",
+                secrets.mask_str(&report::printable(reason))
+            ));
         }
     }
     eprintln!("{text}");

@@ -155,9 +155,11 @@ fn exchange(entry: Entry, origin: String) -> Exchange {
     let request_body = entry.request.post_data.and_then(|post| {
         let text = post.text?;
         Some(match post.encoding.as_deref() {
-            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => base64::engine::general_purpose::STANDARD
-                .decode(text.trim())
-                .unwrap_or_default(),
+            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .unwrap_or_default()
+            }
             _ => text.into_bytes(),
         })
     });
@@ -182,7 +184,10 @@ fn exchange(entry: Entry, origin: String) -> Exchange {
                     response.status
                 )),
             ),
-            Some(status) => (Some(raw_response(status, response.headers, response.content)), None),
+            Some(status) => (
+                Some(raw_response(status, response.headers, response.content)),
+                None,
+            ),
         },
     };
     Exchange {

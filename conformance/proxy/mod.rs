@@ -188,7 +188,10 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Response<ProxyB
         .to_owned();
     let method = parts.method.as_str().to_owned();
     let judged = (shared.judged)(&method, &path_and_query);
-    let url = format!("{}{}{path_and_query}", shared.upstream.origin, shared.upstream.prefix);
+    let url = format!(
+        "{}{}{path_and_query}",
+        shared.upstream.origin, shared.upstream.prefix
+    );
     let Ok(uri) = url.parse::<Uri>() else {
         return bad_gateway("the request target cannot be forwarded");
     };

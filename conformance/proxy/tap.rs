@@ -75,8 +75,7 @@ where
                     if data.len() > room {
                         this.truncated = true;
                     }
-                    this.kept
-                        .extend_from_slice(&data[..data.len().min(room)]);
+                    this.kept.extend_from_slice(&data[..data.len().min(room)]);
                 }
                 if this.inner.is_end_stream() {
                     this.finish(None);
@@ -108,9 +107,8 @@ impl<B: Body> Drop for Tap<B> {
     fn drop(&mut self) {
         // A body that says it has ended may never be polled for its end.
         if self.done.is_some() {
-            let error = (!self.inner.is_end_stream()).then(|| {
-                "the body was not read to its end (the client went away)".to_owned()
-            });
+            let error = (!self.inner.is_end_stream())
+                .then(|| "the body was not read to its end (the client went away)".to_owned());
             self.finish(error);
         }
     }
