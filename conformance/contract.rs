@@ -376,11 +376,16 @@ mod tests {
     #[test]
     fn routes_match_method_and_path_and_name_parameters() {
         let routes = routes_of(releases::spec());
-        let find = |method: &str, path: &str| {
+        fn find<'a>(
+            routes: &'a [Route],
+            method: &str,
+            path: &'a str,
+        ) -> Option<(Operation, Vec<(&'a str, &'a str)>)> {
             routes
                 .iter()
                 .find_map(|route| Some((route.operation, route.matches(method, path)?)))
-        };
+        }
+        let find = |method: &str, path: &'static str| find(&routes, method, path);
         assert_eq!(
             find("GET", "/api/v2/external-auth"),
             Some((Operation::GetUserExternalAuths, vec![]))

@@ -104,7 +104,6 @@ async fn record() -> (tempfile::TempDir, Vec<String>, Output) {
         "check through the proxy:\n{}",
         String::from_utf8_lossy(&check.stderr)
     );
-    let mut proxy = proxy;
     let pid = proxy.child.id().unwrap().to_string();
     assert!(
         std::process::Command::new("kill")

@@ -53,6 +53,9 @@ const HOP_BY_HOP: &[&str] = &[
 
 type ProxyBody = BoxBody<Bytes, hyper::Error>;
 
+/// Whether a method and request target are a contract operation's (then the exchange is judged).
+pub type Judged = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
 /// Where requests go.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -96,7 +99,7 @@ struct Shared {
     upstream: Upstream,
     client: Client<HttpConnector, ProxyBody>,
     /// Whether a method and path are a contract operation's.
-    judged: Box<dyn Fn(&str, &str) -> bool + Send + Sync>,
+    judged: Judged,
     exchanges: mpsc::Sender<Exchange>,
     /// Judged exchanges not yet handed to the judge (a `listen` waiting, a slow body).
     in_flight: Arc<AtomicUsize>,
@@ -115,7 +118,7 @@ impl Proxy {
     pub async fn start(
         addr: SocketAddr,
         upstream: Upstream,
-        judged: Box<dyn Fn(&str, &str) -> bool + Send + Sync>,
+        judged: Judged,
         exchanges: mpsc::Sender<Exchange>,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr)
