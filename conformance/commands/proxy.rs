@@ -152,7 +152,7 @@ pub async fn run(args: ProxyArgs, accepted: Accepted) -> anyhow::Result<Exit> {
 /// One judged exchange on stderr, as it passes: its verdict, and each finding.
 fn print_case(case: &report::CaseReport, secrets: &Secrets) {
     let line = format!(
-        "{:>12} {} {} ({})",
+        "{:>12} {} {} [{}]",
         case.verdict.word(),
         case.operation_id,
         report::printable(&case.label),
