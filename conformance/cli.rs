@@ -44,7 +44,7 @@ pub struct CheckArgs {
     #[arg(
         long,
         value_name = "FILE",
-        conflicts_with_all = ["url", "device_flow", "allow_delete", "agent_listen", "template_version"]
+        conflicts_with_all = ["device_flow", "allow_delete", "agent_listen", "template_version"]
     )]
     pub har: Vec<PathBuf>,
 

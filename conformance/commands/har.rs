@@ -45,7 +45,15 @@ pub fn judge(
             exchanges.len()
         );
     }
-    judging.finish(describe(&args.har))
+    let mut judgement = judging.finish(describe(&args.har))?;
+    if args.url.is_some() {
+        // Often CODER_URL from the environment: the recording is what is judged.
+        judgement.notes.push(
+            "--url (or CODER_URL) is not used with --har: the recorded exchanges are judged"
+                .to_owned(),
+        );
+    }
+    Ok(judgement)
 }
 
 /// How reports name the recordings.
