@@ -31,10 +31,23 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the curated OpenAPI document this binary embeds, as JSON or YAML, OpenAPI 3.0 or 3.1.
     Spec(SpecArgs),
+    /// A reverse proxy in front of a Coder deployment that judges every contract response as
+    /// it passes, and reports when stopped (Ctrl-C or SIGTERM).
+    Proxy(ProxyArgs),
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct CheckArgs {
+    /// Judge the exchanges recorded in this HAR 1.2 file (repeatable; a browser's or a proxy's
+    /// export) instead of sending requests: those of the contract's operations, by method and
+    /// path; every other entry is counted and ignored. A browser's export holds your session.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["device_flow", "allow_delete", "agent_listen", "template_version"]
+    )]
+    pub har: Vec<PathBuf>,
+
     /// Base URL of the Coder deployment; without it the embedded imitation is started and used.
     #[arg(long, env = "CODER_URL", value_name = "URL")]
     pub url: Option<String>,
@@ -168,6 +181,42 @@ pub struct ServeArgs {
     /// bodies, statuses and X-Coder-Build-Version.
     #[arg(long, value_name = "X.Y.Z")]
     pub coder_version: Option<CoderVersion>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// The Coder deployment to forward to (http://HOST:PORT, optionally with a path prefix).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+
+    /// Address to listen on (loopback unless you name another).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub addr: std::net::SocketAddr,
+
+    /// Also write the exchanges it judged as a HAR 1.2 file, secrets replaced by ***.
+    #[arg(long, value_name = "FILE")]
+    pub har_out: Option<PathBuf>,
+
+    /// Judge against the contract of this Coder release (X.Y.Z) instead of the one the
+    /// responses' X-Coder-Build-Version names.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub coder_version: Option<CoderVersion>,
+
+    /// Directory of accepted snapshots [default: the set this binary carries].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+
+    /// Also write a machine-readable report to PATH when stopped.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Also write a JUnit XML report to PATH when stopped.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write a SARIF 2.1.0 log to PATH when stopped.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

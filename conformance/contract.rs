@@ -37,6 +37,39 @@ pub struct Contract {
     validators: BTreeMap<String, SchemaValidators>,
 }
 
+/// Where an operation is served: its method and path template (`/api/v2/external-auth/{externalauth}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// Upper case, as HTTP spells it.
+    pub method: String,
+    /// The template's segments after the leading `/`; `{name}` is a parameter.
+    pub segments: Vec<String>,
+    pub operation: Operation,
+}
+
+impl Route {
+    /// The path parameters, by name, when `path` (no query, from `/api/v2` on) is this route's.
+    pub fn matches<'a>(&self, method: &str, path: &'a str) -> Option<Vec<(&str, &'a str)>> {
+        if !self.method.eq_ignore_ascii_case(method) {
+            return None;
+        }
+        let given: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if given.len() != self.segments.len() {
+            return None;
+        }
+        let mut parameters = Vec::new();
+        for (template, segment) in self.segments.iter().zip(given) {
+            match template.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                Some(name) if !segment.is_empty() => parameters.push((name, segment)),
+                Some(_) => return None,
+                None if template == segment => {}
+                None => return None,
+            }
+        }
+        Some(parameters)
+    }
+}
+
 struct SchemaValidators {
     /// The schema as written: what the contract requires.
     plain: Validator,
@@ -187,6 +220,38 @@ fn compile(root: &Value, schema: &str) -> anyhow::Result<Validator> {
         .map_err(|err| anyhow::anyhow!("{SPEC_FILE}: schema {schema} does not compile: {err}"))
 }
 
+/// The method and path template of every operation the library knows (`operations_of`
+/// refuses a spec with any other).
+pub fn routes_of(doc: &Value) -> Vec<Route> {
+    let mut routes = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(operation) = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .and_then(Operation::from_id)
+            else {
+                continue;
+            };
+            routes.push(Route {
+                method: method.to_ascii_uppercase(),
+                segments: path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect(),
+                operation,
+            });
+        }
+    }
+    routes
+}
+
 fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<Operation, OperationSpec>> {
     let mut operations = BTreeMap::new();
     let paths = doc
@@ -306,6 +371,35 @@ mod tests {
             .unwrap();
         assert_eq!(post.responses.get(&204), Some(&None));
         assert_eq!(post.responses.get(&400), Some(&Some("Response".into())));
+    }
+
+    #[test]
+    fn routes_match_method_and_path_and_name_parameters() {
+        let routes = routes_of(releases::spec());
+        fn find<'a>(
+            routes: &'a [Route],
+            method: &str,
+            path: &'a str,
+        ) -> Option<(Operation, Vec<(&'a str, &'a str)>)> {
+            routes
+                .iter()
+                .find_map(|route| Some((route.operation, route.matches(method, path)?)))
+        }
+        let find = |method: &str, path: &'static str| find(&routes, method, path);
+        assert_eq!(
+            find("GET", "/api/v2/external-auth"),
+            Some((Operation::GetUserExternalAuths, vec![]))
+        );
+        assert_eq!(
+            find("post", "/api/v2/external-auth/github/device"),
+            Some((
+                Operation::PostExternalAuthDeviceById,
+                vec![("externalauth", "github")]
+            ))
+        );
+        assert_eq!(find("PUT", "/api/v2/external-auth/github"), None);
+        assert_eq!(find("GET", "/api/v2/external-auth/"), None);
+        assert_eq!(find("GET", "/api/v2/users/me"), None);
     }
 
     #[test]

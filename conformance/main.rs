@@ -11,9 +11,13 @@ mod console;
 mod contract;
 mod device_flow;
 mod diff;
+mod exchange;
 mod exit;
 mod files;
+mod har;
 mod observation;
+mod proxy;
+mod recorded;
 mod releases;
 mod report;
 mod runner;
@@ -54,16 +58,21 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Check(cli.check));
     if let Command::Check(args) = &command {
         // Before the runtime starts: insta's settings are process environment.
+        // A recording never leaves pending snapshots: only --accept writes from one.
         snapshot::prepare_environment(
             Mode::from_accept_flag(args.accept),
             &accepted(args.snapshots.as_deref()),
+            args.har.is_empty(),
         );
+    }
+    if let Command::Proxy(args) = &command {
+        snapshot::prepare_environment(Mode::Check, &accepted(args.snapshots.as_deref()), false);
     }
     // `serve` answers many clients at once: a worker per core. Everything else is one client
     // talking to loopback or the network, which one thread does faster (measured: the
     // embedded check in 9.4 ms instead of 12.6, 15 MB instead of 17, on 2 cores).
     let runtime = match &command {
-        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread()
+        Command::Serve(_) | Command::Proxy(_) => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build(),
@@ -89,6 +98,10 @@ fn main() -> ExitCode {
             Command::List(args) => commands::list::run(&accepted(args.snapshots.as_deref())),
             Command::Diff(args) => commands::diff::run(&args).await,
             Command::Spec(args) => commands::spec::run(&args),
+            Command::Proxy(args) => {
+                let accepted = accepted(args.snapshots.as_deref());
+                commands::proxy::run(args, accepted).await
+            }
         }
     });
     let exit = match outcome {

@@ -168,11 +168,12 @@ thread_local! {
 }
 
 /// Sets insta's process-wide behaviour. Call once, before any thread starts: insta reads
-/// these variables when it first runs and caches them.
-pub fn prepare_environment(mode: Mode, accepted: &Accepted) {
+/// these variables when it first runs and caches them. Without `leave_pending`, a check
+/// writes nothing at all (no `.snap.new` either).
+pub fn prepare_environment(mode: Mode, accepted: &Accepted, leave_pending: bool) {
     let update = match mode {
         Mode::Accept => "always",
-        Mode::Check if std::env::var_os("CI").is_some() => "no",
+        Mode::Check if !leave_pending || std::env::var_os("CI").is_some() => "no",
         Mode::Check => "new",
     };
     // SAFETY: called from main before the async runtime or any other thread exists.

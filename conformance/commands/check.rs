@@ -103,6 +103,76 @@ async fn run_cases(
         .as_deref()
         .map(|path| baseline::load(path).map(|file| (path, file)))
         .transpose()?;
+    let judgement = if args.har.is_empty() {
+        judge_live(args, accepted, mode, secrets).await?
+    } else {
+        crate::commands::har::judge(args, accepted, mode, secrets)?
+    };
+    let baseline = accepted_findings.as_ref().map(|(path, file)| (*path, file));
+    let mut report = finish(judgement, baseline, secrets, started);
+    report.rerun = Some(rerun_command(args));
+    Ok(report)
+}
+
+/// What judging produced, before the baseline is applied and the report made.
+pub struct Judgement {
+    pub cases: Vec<CaseReport>,
+    pub notes: Vec<String>,
+    pub subject: RunSubject,
+    pub contract: Contract,
+    /// Pending `.snap.new` files left for review.
+    pub pending: usize,
+}
+
+/// The report of judged cases: the baseline applied (when given), the notes about secrets
+/// and the coverage added.
+pub fn finish(
+    judgement: Judgement,
+    baseline: Option<(&std::path::Path, &baseline::Baseline)>,
+    secrets: &Secrets,
+    started: Instant,
+) -> RunReport {
+    let Judgement {
+        mut cases,
+        mut notes,
+        subject,
+        contract,
+        pending,
+    } = judgement;
+    let applied = baseline.map(|(path, file)| {
+        baseline::apply(
+            file,
+            path,
+            &mut cases,
+            &subject.target,
+            secrets,
+            baseline::today(),
+        )
+    });
+    if secrets.too_short() > 0 {
+        notes.push(format!(
+            "{} secret(s) from the server are shorter than {MIN_MASKABLE_LEN} characters: \
+             masked only where a whole value equals them, since inside text they would \
+             match ordinary words",
+            secrets.too_short()
+        ));
+    }
+    if let Some(applied) = &applied {
+        notes.extend(applied.notes.iter().cloned());
+    }
+    let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), pending);
+    report.baseline = applied.map(|applied| applied.summary);
+    report.coverage = Some(report::Coverage::of(&report.cases, &contract));
+    report
+}
+
+/// Runs every case against the target (`--url`, or the embedded imitation) and judges each.
+async fn judge_live(
+    args: &CheckArgs,
+    accepted: &Accepted,
+    mode: Mode,
+    secrets: &Secrets,
+) -> anyhow::Result<Judgement> {
     let options = run_options(args)?;
     let mut store = SnapshotStore::open(accepted.clone(), mode)?;
     let target = match &args.url {
@@ -163,46 +233,31 @@ async fn run_cases(
         )?);
     }
     cases.extend(skipped_variants(&cases, accepted));
-    let applied = accepted_findings.as_ref().map(|(path, file)| {
-        baseline::apply(
-            file,
-            path,
-            &mut cases,
-            &description,
-            secrets,
-            baseline::today(),
-        )
-    });
     let mut notes: Vec<String> = release_notes(release);
     notes.extend(output.notes.iter().map(note_text));
-    if secrets.too_short() > 0 {
-        notes.push(format!(
-            "{} secret(s) from the server are shorter than {MIN_MASKABLE_LEN} characters: \
-             masked only where a whole value equals them, since inside text they would \
-             match ordinary words",
-            secrets.too_short()
-        ));
-    }
-    if let Some(applied) = &applied {
-        notes.extend(applied.notes.iter().cloned());
-    }
     let subject = RunSubject {
         target: description,
         coder_version: Some(release.reported_version()),
         contract: release.range.tag(),
         snapshots: accepted.describe(),
     };
-    let mut report = RunReport::new(subject, cases, notes, elapsed_ms(started), store.pending());
-    report.rerun = Some(rerun_command(args));
-    report.baseline = applied.map(|applied| applied.summary);
-    report.coverage = Some(report::Coverage::of(&report.cases, &contract));
-    Ok(report)
+    Ok(Judgement {
+        cases,
+        notes,
+        subject,
+        contract,
+        pending: store.pending(),
+    })
 }
 
 /// This check as a command to run again: the flags that choose the target and its contract
 /// (never a token: those come from the environment, as `CODER_SESSION_TOKEN`).
 fn rerun_command(args: &CheckArgs) -> String {
     let mut words = vec!["conformance".to_owned(), "check".to_owned()];
+    for path in &args.har {
+        words.push("--har".to_owned());
+        words.push(report::shell_word(&path.display().to_string()));
+    }
     if let Some(url) = &args.url {
         words.push("--url".to_owned());
         words.push(report::shell_word(&coder_external_auth::redacted_url(url)));
@@ -227,8 +282,22 @@ fn judge_case(
     mode: Mode,
     secrets: &Secrets,
 ) -> anyhow::Result<CaseReport> {
+    judge_and_compare(observation, contract, release, store, mode, secrets, true)
+}
+
+/// [`judge_case`], comparing the shape with its snapshot only when `compare` (a recorded
+/// exchange whose variant cannot be told has no snapshot to be compared with).
+pub fn judge_and_compare(
+    observation: &Observation,
+    contract: &Contract,
+    release: &Release,
+    store: &mut SnapshotStore,
+    mode: Mode,
+    secrets: &Secrets,
+    compare: bool,
+) -> anyhow::Result<CaseReport> {
     let mut judged = judge(observation, contract);
-    let mut shape = judged.shape.take();
+    let mut shape = judged.shape.take().filter(|_| compare);
     if let Some(shape) = &mut shape
         && secrets.mask_value(shape, true)
     {
@@ -533,7 +602,7 @@ fn explain(err: RunError, ca_given: bool, target: &str) -> anyhow::Error {
 }
 
 /// What the report says about the release and its contract.
-fn release_notes(release: &Release) -> Vec<String> {
+pub fn release_notes(release: &Release) -> Vec<String> {
     let mut notes = Vec::new();
     if release.source == ReleaseSource::Assumed {
         notes.push(format!(
@@ -624,13 +693,16 @@ fn skipped_variants(cases: &[CaseReport], accepted: &Accepted) -> Vec<CaseReport
     skipped
 }
 
-fn target_name(args: &CheckArgs) -> String {
+pub fn target_name(args: &CheckArgs) -> String {
+    if !args.har.is_empty() {
+        return crate::commands::har::describe(&args.har);
+    }
     args.url.as_deref().map_or_else(
         || "embedded imitation".to_owned(),
         coder_external_auth::redacted_url,
     )
 }
 
-fn elapsed_ms(started: Instant) -> f64 {
+pub fn elapsed_ms(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod diff;
+pub mod har;
 pub mod list;
+pub mod proxy;
 pub mod serve;
 pub mod spec;

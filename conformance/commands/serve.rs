@@ -94,7 +94,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Exit> {
 /// Ctrl-C or SIGTERM, registered before the server starts: registering lazily, on the first
 /// wait, could fail once a flood of connections has used up the descriptors, and a failed
 /// registration would read as a signal.
-struct Shutdown {
+pub struct Shutdown {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -102,7 +102,7 @@ struct Shutdown {
 }
 
 impl Shutdown {
-    fn install() -> std::io::Result<Self> {
+    pub fn install() -> std::io::Result<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -115,7 +115,7 @@ impl Shutdown {
         Ok(Self {})
     }
 
-    async fn wait(self) {
+    pub async fn wait(self) {
         #[cfg(unix)]
         {
             let Self {

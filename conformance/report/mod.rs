@@ -21,7 +21,7 @@ use crate::snapshot::SnapshotOutcome;
 
 pub use coverage::Coverage;
 pub use human::shell_word;
-pub use output::write as write_file;
+pub use output::{check_distinct, write as write_file};
 pub use outputs::{Format, Outputs};
 pub use scrub::bound_texts;
 
