@@ -37,7 +37,7 @@ pub fn read_only_cases(runner: &Runner, input: &PlanInput) -> (Vec<Case>, Vec<No
     } else {
         notes.push(Note::AgentTokenNotGiven);
     }
-    let reads_user_id = Behaviour::TemplateVersionUserId.in_release(input.release.version);
+    let reads_user_id = input.release.version.has(Behaviour::TemplateVersionUserId);
     if runner.is_imitation() {
         cases.extend([
             template_version_case(TEMPLATE_VERSION_WITH_PROVIDERS),

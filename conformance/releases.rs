@@ -8,8 +8,9 @@ use std::fmt;
 use coder_external_auth::CoderVersion;
 use serde_json::{Map, Value};
 
-/// The oldest release this tool checks; older ones are refused (exit 2).
-pub const OLDEST_SUPPORTED: CoderVersion = CoderVersion::new(2, 25, 0);
+/// The oldest release this tool checks (older ones are refused, exit 2): the library's
+/// support window, named here for the messages that quote it.
+pub const OLDEST_SUPPORTED: CoderVersion = CoderVersion::OLDEST_SUPPORTED;
 
 /// The curated spec as JSON, parsed once.
 pub fn spec() -> &'static Value {
@@ -103,7 +104,7 @@ impl Release {
             },
             (None, None) => (CoderVersion::NEWEST_KNOWN, ReleaseSource::Assumed),
         };
-        if version < OLDEST_SUPPORTED {
+        if version < CoderVersion::OLDEST_SUPPORTED {
             return Err(TooOld { version, source });
         }
         Ok(Release {
@@ -179,8 +180,8 @@ pub fn range_of(doc: &Value, release: CoderVersion) -> ContractRange {
         .copied()
         .filter(|boundary| *boundary <= release)
         .max()
-        .unwrap_or(OLDEST_SUPPORTED)
-        .max(OLDEST_SUPPORTED);
+        .unwrap_or(CoderVersion::OLDEST_SUPPORTED)
+        .max(CoderVersion::OLDEST_SUPPORTED);
     let until = boundaries
         .iter()
         .copied()

@@ -46,7 +46,7 @@ pub use client::{
     types,
 };
 pub use operation::Operation;
-pub use release::{CoderVersion, VersionError};
+pub use release::{Behaviour, CoderVersion, RELEASE_CHANGES, ReleaseChange, VersionError};
 pub use token::{AgentToken, SessionToken};
 
 // The README's Rust examples are compiled and run as doctests.

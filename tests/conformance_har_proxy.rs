@@ -392,14 +392,14 @@ fn a_huge_file_a_fifo_and_dev_zero_are_refused_at_once() {
     let output = check_har(&[&huge], &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("bytes, more than the 268435456 this tool reads"),
+        stderr(&output).contains("larger than 256 MiB, the most it may have"),
         "{}",
         stderr(&output)
     );
     let output = check_har(&[Path::new("/dev/zero")], &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("--har /dev/zero: not a regular file"),
+        stderr(&output).contains("--har /dev/zero: it is not a regular file"),
         "{}",
         stderr(&output)
     );

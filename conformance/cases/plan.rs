@@ -1,7 +1,7 @@
 //! Turns the catalog into concrete cases for one target, from what its list returned.
 //! Read-only cases come first and may run concurrently; cases that change state come after.
 
-use coder_external_auth::CoderVersion;
+use coder_external_auth::Behaviour;
 use serde_json::Value;
 
 use crate::releases::Release;
@@ -233,13 +233,10 @@ pub fn mutating_plan(input: &PlanInput) -> Vec<Vec<Case>> {
         .collect()
 }
 
-/// The first release whose DELETE finds a missing link with 404 and answers a body.
-const DELETE_REWRITTEN: CoderVersion = CoderVersion::new(2, 27, 0);
-
 /// A DELETE with no link to delete: 404, or before v2.27.0 the inverted error branch's 500.
 fn no_link(case: Case, release: &Release) -> Case {
     let case = case.variant("no-link");
-    if release.version >= DELETE_REWRITTEN {
+    if release.version.has(Behaviour::DeleteReportsRevocation) {
         case.status(404).message(NOT_FOUND)
     } else {
         // The detail (`fetch object: sql: no rows in result set`) comes from the database

@@ -59,7 +59,7 @@ pub use control::{
     Control, MAX_ADDED_AGENTS, MAX_ADDED_SESSIONS, MAX_TEMPLATE_VERSIONS, MAX_UNCONFIGURED_LINKS,
 };
 pub use file::ConfigError;
-pub use release::{BUILD_VERSION, Behaviour, DEFAULT_REVOKE_TYPES, RELEASE_CHANGES, ReleaseChange};
+pub use release::{Behaviour, DEFAULT_REVOKE_TYPES, RELEASE_CHANGES, ReleaseChange, build_version};
 pub use shared::ResponseHook;
 
 use crate::{AgentToken, CoderVersion, SessionToken};
