@@ -18,6 +18,7 @@ use crate::cases::{
     removed_provider_case, template_version_case, user_id_cases,
 };
 use crate::observation::Observation;
+use crate::policy::TemplateVersions;
 use crate::runner::{Note, Runner};
 
 /// The longest the client waits for a `listen` answer by default (`--agent-listen-timeout`
@@ -38,21 +39,23 @@ pub fn read_only_cases(runner: &Runner, input: &PlanInput) -> (Vec<Case>, Vec<No
         notes.push(Note::AgentTokenNotGiven);
     }
     let reads_user_id = input.release.version.has(Behaviour::TemplateVersionUserId);
-    if runner.is_imitation() {
-        cases.extend([
-            template_version_case(TEMPLATE_VERSION_WITH_PROVIDERS),
-            template_version_case(TEMPLATE_VERSION_WITHOUT_PROVIDERS),
-            removed_provider_case(TEMPLATE_VERSION_WITH_REMOVED_PROVIDER),
-        ]);
-        cases.extend(user_id_cases(
-            TEMPLATE_VERSION_WITH_PROVIDERS,
-            reads_user_id,
-        ));
-    } else if let Some(id) = &runner.options().template_version {
-        cases.push(template_version_case(id));
-        cases.extend(user_id_cases(id, reads_user_id));
-    } else {
-        notes.push(Note::TemplateVersionNotGiven);
+    match &runner.policy().template_versions {
+        TemplateVersions::Imitation => {
+            cases.extend([
+                template_version_case(TEMPLATE_VERSION_WITH_PROVIDERS),
+                template_version_case(TEMPLATE_VERSION_WITHOUT_PROVIDERS),
+                removed_provider_case(TEMPLATE_VERSION_WITH_REMOVED_PROVIDER),
+            ]);
+            cases.extend(user_id_cases(
+                TEMPLATE_VERSION_WITH_PROVIDERS,
+                reads_user_id,
+            ));
+        }
+        TemplateVersions::Given(id) => {
+            cases.push(template_version_case(id));
+            cases.extend(user_id_cases(id, reads_user_id));
+        }
+        TemplateVersions::NotGiven => notes.push(Note::TemplateVersionNotGiven),
     }
     (cases, notes)
 }
@@ -65,7 +68,7 @@ pub async fn listen(
     if !runner.has_agent_token() {
         return Ok(None);
     }
-    if !runner.is_imitation() && !runner.options().agent_listen {
+    if !runner.policy().listen {
         return Err(Note::AgentListenNotRequested);
     }
     match linked_provider(read_only) {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::cases::device_flow_cases;
 use crate::observation::{Observation, Unanswered};
+use crate::policy::DeviceFlow;
 use crate::runner::Runner;
 use crate::tty;
 
@@ -68,7 +69,7 @@ pub async fn run(runner: &Runner, provider: &str, approval: &Approval) -> Vec<Ob
     let (device_code, user_code) = (field("device_code"), field("user_code"));
     let cases = device_flow_cases(provider, &device_code);
     let shown = match approval {
-        _ if runner.is_imitation() => Ok(()),
+        _ if runner.policy().device_flow == DeviceFlow::Imitated => Ok(()),
         // No one needs the code: it stays unshown.
         Approval::ByItself { polls } => {
             tty::approves_by_itself(*polls);
@@ -128,7 +129,7 @@ pub async fn run(runner: &Runner, provider: &str, approval: &Approval) -> Vec<Ob
                 Unanswered::NotApproved(deadline_after),
             );
         }
-        if !runner.is_imitation() {
+        if runner.policy().device_flow == DeviceFlow::Live {
             tty::waiting(deadline_after.saturating_sub(waited));
             tokio::time::sleep(wait).await;
         }

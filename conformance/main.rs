@@ -16,6 +16,7 @@ mod exit;
 mod files;
 mod har;
 mod observation;
+mod policy;
 mod proxy;
 mod recorded;
 mod releases;

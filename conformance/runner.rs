@@ -25,6 +25,7 @@ use crate::cases::{
 };
 use crate::device_flow::{self, Approval};
 use crate::observation::{Decode, Observation, Received, Unanswered};
+use crate::policy::{DeviceFlow, Policy};
 use crate::releases::{self, Release, TooOld};
 use crate::secrets::Secrets;
 use crate::target::Target;
@@ -63,8 +64,6 @@ pub struct RunOptions {
     pub device_flow: bool,
     pub device_flow_deadline: Duration,
     pub ca_pem: Option<Vec<u8>>,
-    /// `--agent-token`: enables the agent-route cases on a live target.
-    pub agent_token: Option<AgentToken>,
     /// `--template-version`: a version whose external auth is checked on a live target.
     pub template_version: Option<String>,
     /// `--agent-listen`: also run `listen` on a live target.
@@ -198,7 +197,7 @@ pub struct Runner {
     clients: Clients,
     options: RunOptions,
     secrets: Secrets,
-    imitation: bool,
+    policy: Policy,
     in_flight: Semaphore,
 }
 
@@ -206,20 +205,16 @@ impl Runner {
     pub fn new(target: &Target, options: RunOptions, secrets: Secrets) -> Result<Self, BuildError> {
         let mut builder = ClientBuilder::new(&target.base_url)
             .timeout(options.timeout)
-            .session_token(target.token.clone());
+            .session_token(target.tokens.session.clone());
         if let Some(pem) = &options.ca_pem {
             builder = builder.add_root_certificates_pem(pem)?;
         }
         let session = builder.build()?;
         let other =
             |token: Option<&str>| session.with_session_token(token.map(SessionToken::new).as_ref());
-        let agent_token = options.agent_token.clone().or_else(|| {
-            target
-                .imitation
-                .as_ref()
-                .map(|imitation| imitation.server.agent_token().clone())
-        });
-        let agent = agent_token
+        let agent = target
+            .tokens
+            .agent
             .as_ref()
             .map(|token| session.with_agent_token(token))
             .transpose()?;
@@ -237,15 +232,16 @@ impl Runner {
         };
         Ok(Self {
             clients,
+            policy: target.policy(&options),
             options,
             secrets,
-            imitation: target.is_imitation(),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
         })
     }
 
-    pub fn is_imitation(&self) -> bool {
-        self.imitation
+    /// What this run does on its target, decided when the target was built.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     pub fn options(&self) -> &RunOptions {
@@ -314,7 +310,7 @@ impl Runner {
         // terminal to show the code on, the flow still runs: a target may approve by itself
         // (the imitation, an identity provider made for tests); otherwise its deadline ends it.
         let approval = match (
-            self.options.device_flow && !self.imitation,
+            self.policy.device_flow == DeviceFlow::Live,
             input.device_provider(),
         ) {
             (true, Some(_)) => device_flow::approval(&self, build_version.as_deref()).await,
@@ -326,7 +322,7 @@ impl Runner {
                 checked: input.providers.len(),
             });
         }
-        if self.imitation {
+        if self.policy.delete_every_link {
             // Nothing real changes on the imitation: delete every link it starts with.
             input.allow_delete = input
                 .providers
@@ -349,12 +345,12 @@ impl Runner {
             }
         }
         let deletes = mutating_plan(&input);
-        if deletes.is_empty() && !self.imitation {
+        if deletes.is_empty() && self.policy.note_opt_ins {
             notes.push(Note::DeleteNotAllowed);
         }
         observations.extend(self.clone().execute_sequences(deletes).await);
         match (
-            self.options.device_flow || self.imitation,
+            self.policy.device_flow != DeviceFlow::Off,
             input.device_provider(),
         ) {
             (false, _) => notes.push(Note::DeviceFlowNotRequested),
@@ -501,7 +497,7 @@ impl Runner {
         loop {
             let mut observation = self.attempt(case.clone()).await;
             match retry_wait(&observation, attempt) {
-                Some((why, wait)) if !self.imitation => {
+                Some((why, wait)) if self.policy.retries => {
                     retries.push(format!(
                         "attempt {attempt}: {why}; retried after {:.2} s",
                         wait.as_secs_f64()

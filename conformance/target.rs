@@ -4,16 +4,38 @@
 
 use anyhow::Context;
 use coder_external_auth::imitation::{Imitation, ImitationBuilder, LinkSeed, ProviderConfig};
-use coder_external_auth::{CoderVersion, SessionToken};
+use coder_external_auth::{AgentToken, CoderVersion, SessionToken};
 
 use crate::cases::{Call, Case};
+use crate::policy::Policy;
+use crate::runner::RunOptions;
+use crate::secrets::Secrets;
 
 /// Where a run sends its requests.
 pub struct Target {
     pub base_url: String,
-    pub token: SessionToken,
+    pub tokens: Tokens,
     /// The imitation's handle when the target is the embedded imitation.
     pub imitation: Option<ImitationTarget>,
+}
+
+/// The tokens a run presents: the session token, and a workspace agent's when there is one
+/// (the user's `--agent-token`, or the imitation's own). One road for both: the runner's
+/// clients are built from it, and [`Tokens::register`] makes both secrets.
+#[derive(Clone)]
+pub struct Tokens {
+    pub session: SessionToken,
+    pub agent: Option<AgentToken>,
+}
+
+impl Tokens {
+    /// Both tokens become secrets no output may contain.
+    pub fn register(&self, secrets: &Secrets) {
+        secrets.add_session_token(&self.session);
+        if let Some(agent) = &self.agent {
+            secrets.add_agent_token(agent);
+        }
+    }
 }
 
 /// The running imitation.
@@ -23,11 +45,19 @@ pub struct ImitationTarget {
 
 impl Target {
     /// A live deployment.
-    pub fn live(base_url: String, token: SessionToken) -> Self {
+    pub fn live(base_url: String, session: SessionToken, agent: Option<AgentToken>) -> Self {
         Self {
             base_url,
-            token,
+            tokens: Tokens { session, agent },
             imitation: None,
+        }
+    }
+
+    /// The policy a run on this target follows: decided here, once.
+    pub fn policy(&self, options: &RunOptions) -> Policy {
+        match self.imitation {
+            Some(_) => Policy::imitation(),
+            None => Policy::live(options),
         }
     }
 
@@ -40,11 +70,7 @@ impl Target {
             .with_context(|| {
                 format!("start the embedded imitation ({}) on 127.0.0.1", scene.name)
             })?;
-        Ok(Self {
-            base_url: server.base_url().to_owned(),
-            token: server.session_token().clone(),
-            imitation: Some(ImitationTarget { server }),
-        })
+        Ok(Self::of_imitation(server))
     }
 
     /// Starts the embedded imitation of `release` (default: the newest known), set up so
@@ -61,15 +87,18 @@ impl Target {
             .await
             .context("start the embedded imitation on 127.0.0.1")?;
         server.control().fail_revocation("gitlab", true);
-        Ok(Self {
-            base_url: server.base_url().to_owned(),
-            token: server.session_token().clone(),
-            imitation: Some(ImitationTarget { server }),
-        })
+        Ok(Self::of_imitation(server))
     }
 
-    pub fn is_imitation(&self) -> bool {
-        self.imitation.is_some()
+    fn of_imitation(server: Imitation) -> Self {
+        Self {
+            base_url: server.base_url().to_owned(),
+            tokens: Tokens {
+                session: server.session_token().clone(),
+                agent: Some(server.agent_token().clone()),
+            },
+            imitation: Some(ImitationTarget { server }),
+        }
     }
 
     /// How reports name the target.

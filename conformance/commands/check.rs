@@ -181,11 +181,19 @@ async fn judge_live(
                 bail!("--url needs a session token: pass --token or set CODER_SESSION_TOKEN");
             };
             refuse_api_path(url)?;
-            Target::live(url.clone(), token.clone())
+            Target::live(url.clone(), token.clone(), args.agent_token.clone())
         }
-        None => Target::imitation(args.coder_version).await?,
+        None => {
+            let mut target = Target::imitation(args.coder_version).await?;
+            // The user's agent token, if given, is the one the agent cases present.
+            if let Some(agent) = &args.agent_token {
+                target.tokens.agent = Some(agent.clone());
+            }
+            target
+        }
     };
-    register_imitation_tokens(&target, secrets);
+    // The tokens the run presents (the imitation's own included) are secrets like the user's.
+    target.tokens.register(secrets);
     let description = target.describe();
 
     let limit = run_limit(&options);
@@ -347,20 +355,10 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
         device_flow: args.device_flow,
         device_flow_deadline,
         ca_pem,
-        agent_token: args.agent_token.clone(),
         template_version: args.template_version.clone(),
         agent_listen: args.agent_listen,
         listen_wait,
     })
-}
-
-/// An embedded imitation's own tokens are secrets like the user's (a live target's tokens are
-/// the user's, registered before anything runs).
-fn register_imitation_tokens(target: &Target, secrets: &Secrets) {
-    if let Some(imitation) = &target.imitation {
-        secrets.add_session_token(&target.token);
-        secrets.add_agent_token(imitation.server.agent_token());
-    }
 }
 
 /// The embedded imitation's further scenes (see [`SCENES`]), each case labelled with its
@@ -371,7 +369,7 @@ async fn run_scenes(options: &RunOptions, secrets: &Secrets) -> anyhow::Result<V
         let (options, secrets) = (options.clone(), secrets.clone());
         scenes.spawn(async move {
             let target = Target::scene(scene, options.coder_version).await?;
-            register_imitation_tokens(&target, &secrets);
+            target.tokens.register(&secrets);
             let runner = Runner::new(&target, options, secrets).map_err(blame_flag)?;
             let cases = (scene.cases)()
                 .into_iter()
