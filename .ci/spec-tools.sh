@@ -48,7 +48,7 @@ export PYTHONPATH="$TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
 # `spec-tools.sh --sarif DIR`: every SARIF log in DIR (written by `CONFORMANCE_SARIF_DIR=DIR
-# cargo test --test conformance_sarif`: the embedded run, a drifting fixture, a baselined and a
+# cargo test --test it conformance_sarif::`: the embedded run, a drifting fixture, a baselined and a
 # stopped run) through Microsoft's SARIF Multitool, its SARIF and GitHub rules. Any error fails;
 # the one warning left (SARIF2005, no informationUri) is explained in the README.
 if [[ "${1:-}" == "--sarif" ]]; then
