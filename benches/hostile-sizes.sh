@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a hostile server's large answers cost a check (issue 23): wall time, CPU, peak memory
 # and the size of every output, for the two cases of benches/hostile_sizes.py (`agent`: 720 KB
-# agent answers with 40,000 secrets; `bulk`: every answer about 1 MiB). Measured, never
+# agent answers with 20,000 secrets; `bulk`: every answer about 1 MiB). Measured, never
 # asserted. Usage: benches/hostile-sizes.sh   (BIN=path/to/conformance measures another build)
 set -euo pipefail
 cd "$(dirname "$0")/.."

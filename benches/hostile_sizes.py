@@ -2,7 +2,7 @@
 """A hostile Coder on 127.0.0.1 for benches/hostile-sizes.sh: it answers like a deployment
 with one GitHub provider, but makes its answers large.
 
-  agent   the agent route answers 200 with a `token_extra` of about 720 KB: 40,000 distinct
+  agent   the agent route answers 200 with a `token_extra` of about 720 KB: 20,000 distinct
           values, each a secret the run must register and mask (issue 23: four such answers
           cost 75 s of CPU when secret bookkeeping was quadratic).
   bulk    every answer is about 1 MiB of JSON, most of it keys the contract does not know
@@ -24,7 +24,7 @@ PROVIDER = {
 
 
 def agent_answer():
-    extra = {f"k{i:05d}": f"extra-secret-value-{i:05d}" for i in range(40_000)}
+    extra = {f"k{i:05d}": f"extra-secret-value-{i:05d}" for i in range(20_000)}
     return {"url": "https://github.com", "access_token": "gho_HOSTILExACCESSxTOKEN",
             "token_extra": extra, "username": "", "password": "", "type": "github"}
 
