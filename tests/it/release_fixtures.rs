@@ -522,7 +522,7 @@ async fn exchange(
     (status, values, response.text().await.unwrap())
 }
 
-/// The example bodies of notes/releases.md §4, quoted, with the one difference of this
+/// Example bodies of the list as each release sends it, with the one difference of this
 /// deployment: GitHub has the device flow on.
 fn documented_list(example: &str) -> String {
     example.replace(
@@ -674,7 +674,7 @@ async fn the_fixture_sends_what_the_releases_send() {
 
 /// The auth middleware as each release runs it: the 401 details, the Bearer value trimmed
 /// only from v2.27, the cookie CSRF rule, and the rate limiter keyed by IP before v2.32 and
-/// by user from v2.32 (notes/releases.md §1, contract §2).
+/// by user from v2.32 (`RELEASE_CHANGES`: TrimmedTokens, RateLimitPerUser, with evidence).
 #[tokio::test]
 async fn the_fixture_reads_tokens_as_each_release_does() {
     let client = http();

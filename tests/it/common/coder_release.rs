@@ -1,5 +1,6 @@
 //! A hand-written stand-in for a real Coder deployment of one release, built from the
-//! per-release facts (notes/releases.md, shared/reference/coder-contract.md) and not from
+//! per-release facts read from Coder's source at each tag (the rows of `RELEASE_CHANGES` in
+//! src/release.rs and of openapi/README.md, each citing `tag:file:line`) and not from
 //! the crate's imitation, so that the checker is proven against a server it did not shape.
 //!
 //! What it serves, as coderd of that release does: the five external-auth operations and
@@ -55,7 +56,7 @@ pub struct CoderRelease {
     pub minor: u32,
     pub patch: u32,
     /// `X-Coder-Build-Version` and buildinfo `version` of the release build
-    /// (notes/releases.md §3).
+    /// (`v<tag>+<short commit>`, as Coder's release builds report it).
     pub build_version: &'static str,
     /// The tag's full commit, for buildinfo `external_url`.
     pub commit: &'static str,
@@ -63,7 +64,7 @@ pub struct CoderRelease {
     pub provisioner_api_version: &'static str,
     /// The contract range the checker must name for it.
     pub contract: &'static str,
-    /// The link's `created_at` and `updated_at`: the examples' in notes/releases.md §4, and
+    /// The link's `created_at` and `updated_at`: example times, and
     /// at v2.26 and v2.32 times whose fraction Go trims (`.5Z`, none at all).
     pub linked_at: &'static str,
 }
