@@ -110,7 +110,7 @@ pub fn create_new(path: &Path, what: &str, bytes: &[u8]) -> anyhow::Result<()> {
 pub fn append(path: &Path, what: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.append(true).create(true);
-    no_follow_non_blocking(&mut options);
+    open_flags(&mut options, false);
     let mut file = options
         .open(path)
         .map_err(|err| describe_open_error(err, what))?;
@@ -138,11 +138,7 @@ fn refuse_link_or_irregular(path: &Path, what: &str) -> anyhow::Result<()> {
 fn open_for_reading(path: &Path, what: &str, no_follow: bool) -> anyhow::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
-    if no_follow {
-        no_follow_non_blocking(&mut options);
-    } else {
-        non_blocking(&mut options);
-    }
+    open_flags(&mut options, !no_follow);
     let file = options
         .open(path)
         .map_err(|err| describe_open_error(err, what))?;
@@ -159,10 +155,7 @@ fn read_opened(file: File, path: &Path, what: &str, max: u64) -> anyhow::Result<
         .with_context(|| format!("{what}: cannot read it"))?
         .len();
     if claimed > max {
-        bail!(
-            "{what}: it is larger than {}, the most it may have",
-            size(max)
-        );
+        return Err(TooLarge::new(what, max).into());
     }
     let mut bytes = Vec::with_capacity(usize::try_from(claimed).unwrap_or(0));
     file.take(max.saturating_add(1))
@@ -170,13 +163,40 @@ fn read_opened(file: File, path: &Path, what: &str, max: u64) -> anyhow::Result<
         .with_context(|| format!("{what}: cannot read {}", path.display()))?;
     // A file may grow while it is read, or say 0 (files in /proc): what was read counts.
     if bytes.len() as u64 > max {
-        bail!(
-            "{what}: it is larger than {}, the most it may have",
-            size(max)
-        );
+        return Err(TooLarge::new(what, max).into());
     }
     Ok(bytes)
 }
+
+/// A file over its bound: an error of its own, so a caller that names the bound (`diff`'s
+/// `MAX_DOCUMENT_BYTES`) can tell it from the others without reading the message.
+#[derive(Debug)]
+pub struct TooLarge {
+    what: String,
+    max: u64,
+}
+
+impl TooLarge {
+    fn new(what: &str, max: u64) -> Self {
+        Self {
+            what: what.to_owned(),
+            max,
+        }
+    }
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: it is larger than {}, the most it may have",
+            self.what,
+            size(self.max)
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
 
 /// `8 MiB`, `64 KiB` or `100 bytes`.
 fn size(bytes: u64) -> String {
@@ -224,21 +244,17 @@ fn is_not_found(err: &anyhow::Error) -> bool {
 }
 
 /// Opening a FIFO waits for its other end; non-blocking, it opens at once (and is then
-/// refused as not a regular file). Reads from a regular file are unaffected.
-fn non_blocking(options: &mut OpenOptions) {
+/// refused as not a regular file). Reads from a regular file are unaffected. With
+/// `follow: false` a link as the last component is refused too (`ELOOP`).
+fn open_flags(options: &mut OpenOptions, follow: bool) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
+        let no_follow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | no_follow);
     }
-}
-
-fn no_follow_non_blocking(options: &mut OpenOptions) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
-    }
+    #[cfg(not(unix))]
+    let _ = (options, follow);
 }
 
 #[cfg(test)]

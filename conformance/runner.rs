@@ -291,12 +291,7 @@ impl Runner {
         };
         preflight(header.is_some() || build_info.is_some(), &list)?;
         let build_version = header.or(build_info);
-        let release = Release::resolve(
-            releases::spec(),
-            self.options.coder_version,
-            build_version.as_deref(),
-        )
-        .map_err(RunError::TooOld)?;
+        let release = self.release(build_version.as_deref())?;
         let mut input = PlanInput::from_list(
             release.clone(),
             list.json_with_status(200)
@@ -370,6 +365,12 @@ impl Runner {
         })
     }
 
+    /// The release the run checks against: `--coder-version`, else what the target reported.
+    fn release(&self, build_version: Option<&str>) -> Result<Release, RunError> {
+        Release::resolve(releases::spec(), self.options.coder_version, build_version)
+            .map_err(RunError::TooOld)
+    }
+
     /// The output of a run whose list went unanswered while other cases were answered.
     fn without_the_list(
         &self,
@@ -377,12 +378,7 @@ impl Runner {
         independent: Vec<Observation>,
     ) -> Result<RunOutput, RunError> {
         let build_version = independent.iter().find_map(build_version);
-        let release = Release::resolve(
-            releases::spec(),
-            self.options.coder_version,
-            build_version.as_deref(),
-        )
-        .map_err(RunError::TooOld)?;
+        let release = self.release(build_version.as_deref())?;
         let mut observations = vec![list];
         observations.extend(independent);
         Ok(RunOutput {

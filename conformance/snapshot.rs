@@ -93,12 +93,7 @@ impl Accepted {
                 })
                 .transpose(),
             Accepted::Dir(dir) => {
-                let Some(bytes) = read_bytes(dir, name)? else {
-                    return Ok(None);
-                };
-                let staging = tempfile::tempdir().context("cannot create a staging directory")?;
-                std::fs::write(staging.path().join(name), bytes)
-                    .context("cannot stage the accepted snapshot")?;
+                let (staging, _) = stage(dir, name)?;
                 parse_staged(staging.path(), name, &dir.join(name))
             }
         }
@@ -327,15 +322,7 @@ impl SnapshotStore {
         // staging directory of ours, holding a copy of the accepted file, and what it writes
         // is moved into the user's directory the one way files are written (never through a
         // link; a link there is refused).
-        let staging = tempfile::Builder::new()
-            .prefix("conformance-snapshots-")
-            .tempdir()
-            .context("cannot create a staging directory for insta")?;
-        let accepted_bytes = read_bytes(&dir, &name)?;
-        if let Some(bytes) = &accepted_bytes {
-            std::fs::write(staging.path().join(&name), bytes)
-                .context("cannot stage the accepted snapshot")?;
-        }
+        let (staging, accepted_bytes) = stage(&dir, &name)?;
         let accepted = parse_staged(staging.path(), &name, &dir.join(&name))?;
 
         let mut settings = insta::Settings::new();
@@ -429,6 +416,22 @@ fn read_bytes(dir: &Path, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
         );
     }
     Ok(bytes)
+}
+
+/// A staging directory of ours holding a copy of `name` from the snapshots directory, read
+/// the one safe way ([`read_bytes`]), and the bytes copied (None when there is no such file):
+/// insta reads and writes there, never in the user's directory.
+fn stage(dir: &Path, name: &str) -> anyhow::Result<(tempfile::TempDir, Option<Vec<u8>>)> {
+    let staging = tempfile::Builder::new()
+        .prefix("conformance-snapshots-")
+        .tempdir()
+        .context("cannot create a staging directory for insta")?;
+    let bytes = read_bytes(dir, name)?;
+    if let Some(bytes) = &bytes {
+        std::fs::write(staging.path().join(name), bytes)
+            .context("cannot stage the accepted snapshot")?;
+    }
+    Ok((staging, bytes))
 }
 
 /// The contents of a staged snapshot without insta's header, or None when there is none;

@@ -96,16 +96,13 @@ pub(crate) fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
         &format!("cannot read {}", path.display()),
         MAX_DOCUMENT_BYTES,
     )
-    .map_err(|err| {
-        let text = format!("{err:#}");
-        match text.contains("larger than") {
-            true => anyhow!(
-                "cannot read {}: it is larger than {} (MAX_DOCUMENT_BYTES, the limit for one description); is it the right file?",
-                path.display(),
-                document_limit()
-            ),
-            false => anyhow!("{text}; pass a JSON file or an http(s) URL"),
-        }
+    .map_err(|err| match err.downcast_ref::<crate::files::TooLarge>() {
+        Some(_) => anyhow!(
+            "cannot read {}: it is larger than {} (MAX_DOCUMENT_BYTES, the limit for one description); is it the right file?",
+            path.display(),
+            document_limit()
+        ),
+        None => anyhow!("{err:#}; pass a JSON file or an http(s) URL"),
     })
 }
 

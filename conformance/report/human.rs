@@ -1,7 +1,7 @@
 //! The Cargo-like report for people: a right-aligned status word per case, the findings and
 //! diffs under it, a summary line, and the command to run next.
 
-use std::borrow::Cow;
+use crate::text::line;
 use std::fmt::Write;
 
 use super::{RunReport, Verdict};
@@ -15,9 +15,9 @@ pub fn render(report: &RunReport) -> String {
         out,
         "{:>12} {}: Coder {}, contract of Coder {}",
         "Checking",
-        printable(&report.target),
-        printable(report.coder_version.as_deref().unwrap_or("(unknown)")),
-        printable(&report.contract)
+        line(&report.target),
+        line(report.coder_version.as_deref().unwrap_or("(unknown)")),
+        line(&report.contract)
     );
     for case in &report.cases {
         let _ = write!(
@@ -25,12 +25,12 @@ pub fn render(report: &RunReport) -> String {
             "{:>12} {} {} [{}]",
             case.verdict.word(),
             case.operation_id,
-            printable(&case.label),
-            printable(&case.variant)
+            line(&case.label),
+            line(&case.variant)
         );
         match (&case.reason, case.verdict) {
             (Some(reason), _) => {
-                let _ = write!(out, ": {}", printable(reason));
+                let _ = write!(out, ": {}", line(reason));
             }
             (None, Verdict::Skipped) => {}
             (None, _) => {
@@ -39,16 +39,16 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push('\n');
         for retry in &case.retries {
-            let _ = writeln!(out, "{INDENT}retried: {}", printable(retry));
+            let _ = writeln!(out, "{INDENT}retried: {}", line(retry));
         }
         for warning in &case.warnings {
-            let _ = writeln!(out, "{INDENT}warning: {}", printable(warning));
+            let _ = writeln!(out, "{INDENT}warning: {}", line(warning));
         }
         if case.verdict == Verdict::Incomplete {
             continue;
         }
         for finding in case.failures() {
-            let _ = writeln!(out, "{INDENT}{}", printable(&finding));
+            let _ = writeln!(out, "{INDENT}{}", line(&finding));
         }
         if case.verdict == Verdict::Failure
             && let Some(said) = &case.coder_said
@@ -58,17 +58,17 @@ pub fn render(report: &RunReport) -> String {
         if let Some(snapshot) = &case.snapshot
             && let Some(diff) = &snapshot.diff
         {
-            let _ = writeln!(out, "{INDENT}{}", printable(&snapshot.file));
-            for line in diff.lines() {
-                let _ = writeln!(out, "{INDENT}{}", printable(line));
+            let _ = writeln!(out, "{INDENT}{}", line(&snapshot.file));
+            for diff_line in diff.lines() {
+                let _ = writeln!(out, "{INDENT}{}", line(diff_line));
             }
             if let Some(mark) = case.mark(crate::baseline::STALE_SNAPSHOT, diff) {
-                let _ = writeln!(out, "{INDENT}{}", printable(mark.suffix().trim_start()));
+                let _ = writeln!(out, "{INDENT}{}", line(mark.suffix().trim_start()));
             }
         }
     }
     for note in &report.notes {
-        let _ = writeln!(out, "{:>12} {}", "Note", printable(note));
+        let _ = writeln!(out, "{:>12} {}", "Note", line(note));
     }
     if let Some(coverage) = &report.coverage {
         let _ = writeln!(out, "{:>12} {}", "Coverage", coverage.figure());
@@ -175,20 +175,15 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-/// One line of text as the terminal may show it (see `text::line`).
-pub fn printable(text: &str) -> Cow<'_, str> {
-    crate::text::line(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn control_characters_are_escaped() {
-        assert_eq!(printable("github"), "github");
+        assert_eq!(line("github"), "github");
         assert_eq!(
-            printable("x\n       Fresh forged\u{1b}[31m"),
+            line("x\n       Fresh forged\u{1b}[31m"),
             "x\\n       Fresh forged\\u{1b}[31m"
         );
     }
