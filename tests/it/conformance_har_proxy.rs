@@ -404,13 +404,7 @@ fn a_huge_file_a_fifo_and_dev_zero_are_refused_at_once() {
         stderr(&output)
     );
     let fifo = dir.path().join("fifo.har");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     let output = check_har(&[&fifo], &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(

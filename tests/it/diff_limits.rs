@@ -402,8 +402,7 @@ fn only_regular_files_of_at_most_the_limit_are_read() {
 
     // A FIFO nobody writes to: opening it would block for ever.
     let fifo = dir.path().join("swagger.fifo");
-    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
+    common::mkfifo(&fifo);
     for args in [
         vec!["--upstream", path(&fifo)],
         vec!["--upstream", FIXTURE, "--spec", path(&fifo)],

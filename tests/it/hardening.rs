@@ -379,13 +379,7 @@ async fn reports_go_exactly_where_the_user_said() {
 
     // A FIFO is refused at once instead of waiting for a reader.
     let fifo = dir.path().join("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     let output = conformance(args(&fifo, &dir.path().join("j.xml")));
     assert_eq!(output.status.code(), Some(COULD_NOT_RUN));
     assert!(String::from_utf8_lossy(&output.stderr).contains("FIFO"));
@@ -862,13 +856,7 @@ async fn every_duration_flag_has_one_bound() {
 async fn named_inputs_that_are_not_regular_files_are_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     let fifo = fifo.display().to_string();
     for (args, flag) in [
         (
@@ -925,13 +913,7 @@ async fn named_inputs_that_are_not_regular_files_are_refused_at_once() {
 async fn a_summary_that_is_not_a_regular_file_or_is_full_ends_with_exit_2_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("summary.fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     let fifo = fifo.display().to_string();
     for summary in [fifo.as_str(), "/dev/full"] {
         let run = binary::run(

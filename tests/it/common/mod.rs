@@ -7,6 +7,16 @@ pub mod binary;
 pub mod coder_release;
 pub mod hostile;
 
+/// Makes a FIFO at `path` (for the tests that a named input or output is never waited on).
+pub fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(
+        made.is_ok_and(|status| status.success()),
+        "mkfifo {}",
+        path.display()
+    );
+}
+
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
