@@ -64,11 +64,11 @@ pub async fn run(args: CheckArgs, accepted: Accepted, mode: Mode) -> anyhow::Res
                 human: false,
                 ..outputs.not_over(args.baseline.as_deref())
             };
-            outputs.deliver(&report, &secrets);
+            outputs.deliver(report, &secrets);
             return Err(anyhow!(secrets.mask_str(&text)));
         }
     };
-    Ok(outputs.deliver(&report, &secrets))
+    Ok(outputs.deliver(report, &secrets))
 }
 
 /// Every output the flags and the environment name, as one list.

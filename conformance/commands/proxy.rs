@@ -150,7 +150,7 @@ pub async fn run(args: ProxyArgs, accepted: Accepted) -> anyhow::Result<Exit> {
         let document = crate::har::document(&recorded, &secrets);
         report::write_file(path, "--har-out", &serde_json::to_string_pretty(&document)?)?;
     }
-    Ok(outputs.deliver(&report, &secrets))
+    Ok(outputs.deliver(report, &secrets))
 }
 
 /// One judged exchange on stderr, as it passes: its verdict, and each finding.

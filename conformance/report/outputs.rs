@@ -134,7 +134,7 @@ impl Outputs {
     /// Scrubs the report (secrets masked, text sanitised and bounded) and delivers it to
     /// every output. Returns the exit status the process ends with: the report's, or 2 when
     /// an output could not be written, which every output written after says too.
-    pub fn deliver(&self, report: &RunReport, secrets: &Secrets) -> Exit {
+    pub fn deliver(&self, report: RunReport, secrets: &Secrets) -> Exit {
         let mut report = scrub::scrubbed(report, secrets);
         let mut failures = Failures::default();
         if self.human {

@@ -22,8 +22,7 @@ pub const MAX_DIFF_BYTES: usize = 64 * 1024;
 pub const MAX_LIST_ITEMS: usize = 50;
 
 /// The report as every output may show it.
-pub fn scrubbed(report: &RunReport, secrets: &Secrets) -> RunReport {
-    let mut report = report.clone();
+pub fn scrubbed(mut report: RunReport, secrets: &Secrets) -> RunReport {
     report.visit(&mut |text: &mut String, bound: usize| {
         secrets.mask_in_place(text);
         if let std::borrow::Cow::Owned(clean) = text::clean(text) {
