@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::cases::variant_of;
 use crate::contract::Contract;
 use crate::observation::{Body, Decode, Observation, Received, Unanswered};
+use crate::secrets::Secrets;
 
 /// The media type every JSON body must carry.
 const JSON_MEDIA_TYPE: &str = "application/json";
@@ -59,7 +60,7 @@ impl CheckResult {
     /// A check's result; its findings bounded where they are made (`MAX_LIST_ITEMS` of at
     /// most `MAX_TEXT_BYTES` each), whatever the server sent.
     pub fn new(name: CheckKind, mut findings: Vec<String>) -> Self {
-        crate::report::bound_texts(&mut findings);
+        crate::bounds::bound_texts(&mut findings);
         Self {
             name,
             passed: findings.is_empty(),
@@ -88,6 +89,21 @@ impl Judged {
     pub fn failed(&self) -> bool {
         self.checks.iter().any(|check| !check.passed)
     }
+}
+
+/// The response carried a secret (the session token, a device or a user code): seen where
+/// the shape to be compared is masked, which it is here, in place.
+pub fn secret_echo(shape: &mut Value, secrets: &Secrets) -> Option<CheckResult> {
+    secrets.mask_value(shape, true).then(|| {
+        CheckResult::new(
+            CheckKind::Contract,
+            vec![
+                "the response carries a secret (the session token, a device or a user code); \
+                 it is masked in this report"
+                    .to_owned(),
+            ],
+        )
+    })
 }
 
 /// What the spec documents for the observed status: `None` when it documents nothing,
@@ -174,7 +190,7 @@ pub fn judge(observation: &Observation, contract: &Contract) -> Judged {
             "body": body.map(|body| coder_external_auth::shape::shape_guided(body, case.expect.keep, free_form)),
         })
     });
-    crate::report::bound_texts(&mut drift);
+    crate::bounds::bound_texts(&mut drift);
     Judged {
         checks,
         drift,

@@ -86,7 +86,7 @@ pub struct CheckArgs {
 
     /// How long `--agent-listen` waits for its answer, in seconds (Coder itself never gives
     /// up; a linked provider is answered at once).
-    #[arg(long, value_name = "SECS", default_value_t = crate::agent_flow::LISTEN_CLIENT_WAIT.as_secs_f64())]
+    #[arg(long, value_name = "SECS", default_value_t = crate::runner::agent_flow::LISTEN_CLIENT_WAIT.as_secs_f64())]
     pub agent_listen_timeout: f64,
 
     /// Directory of accepted snapshots [default: the set this binary carries].

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::curated::{SPEC_FILE, spec};
 use crate::{releases, shape_guide};
 use anyhow::{Context, bail};
 use coder_external_auth::shape::FreeForm;
@@ -11,10 +12,6 @@ use coder_external_auth::{CoderVersion, Operation};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
-
-pub(crate) const SPEC_FILE: &str = "openapi/coder-external-auth.json";
-/// The curated spec, as the binary carries it.
-pub(crate) const SPEC: &str = include_str!("../openapi/coder-external-auth.json");
 
 /// What the spec says about one operation.
 pub struct OperationSpec {
@@ -83,7 +80,7 @@ impl Contract {
     /// Parses the embedded spec and compiles a validator pair for every response schema: the
     /// contract `release` must honour.
     pub fn load(release: CoderVersion) -> anyhow::Result<Self> {
-        let doc = releases::contract_of(releases::spec(), release);
+        let doc = releases::contract_of(spec(), release);
         let operations = operations_of(&doc)?;
         let components = doc
             .pointer("/components")
@@ -375,7 +372,7 @@ mod tests {
 
     #[test]
     fn routes_match_method_and_path_and_name_parameters() {
-        let routes = routes_of(releases::spec());
+        let routes = routes_of(spec());
         fn find<'a>(
             routes: &'a [Route],
             method: &str,

@@ -313,7 +313,7 @@ fn told_variant(
 /// Every error case a live run can make, for the newest contract and for the releases whose
 /// missing-link DELETE answered 500: their statuses, messages and details are what Coder says.
 fn error_templates(release: &Release) -> Vec<Case> {
-    let doc = releases::spec();
+    let doc = crate::curated::spec();
     let old = Release::resolve(doc, Some(releases::OLDEST_SUPPORTED), None).ok();
     let mut templates = independent_cases();
     templates.extend(agent_token_cases(&["provider".to_owned()]));
@@ -338,7 +338,7 @@ fn error_templates(release: &Release) -> Vec<Case> {
 
 /// The statuses the typed client has a type for (the curated spec's).
 fn documented_statuses(operation: Operation) -> Vec<u16> {
-    let path = releases::spec()["paths"]
+    let path = crate::curated::spec()["paths"]
         .as_object()
         .into_iter()
         .flat_map(|paths| paths.values())
@@ -529,7 +529,7 @@ mod tests {
 
     #[test]
     fn every_error_variant_of_the_catalog_but_the_made_up_ones_has_a_template() {
-        let release = Release::resolve(releases::spec(), None, None).unwrap();
+        let release = Release::resolve(crate::curated::spec(), None, None).unwrap();
         let templates = error_templates(&release);
         for entry in crate::cases::CATALOG {
             for (variant, _) in entry.variants {

@@ -1,27 +1,30 @@
 //! `conformance`: checks a Coder deployment (or the embedded imitation) against the curated
 //! external-auth contract. Thin: parse, run, map to an exit code.
 
-mod agent_flow;
-mod baseline;
+mod advice;
+mod bounds;
 mod cases;
 mod checks;
 mod cli;
 mod commands;
 mod console;
 mod contract;
-mod device_flow;
+mod curated;
 mod diff;
 mod exchange;
 mod exit;
 mod files;
 mod har;
 mod observation;
+mod options;
+mod pipeline;
 mod policy;
 mod proxy;
 mod recorded;
 mod releases;
 mod report;
 mod runner;
+mod scenes;
 mod seconds;
 mod secrets;
 mod shape_guide;

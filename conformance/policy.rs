@@ -1,12 +1,14 @@
 //! What a run does on its target, decided once, when the target is built: which links it may
 //! DELETE, how the device flow is approved, whether a retry may help, which template versions
-//! and whether `listen` are checked, and which opt-ins a report should mention. Nothing after
-//! it asks whether the target is the imitation; the plan and the flows read this instead.
+//! and whether `listen` are checked, which further scenes run beside it, and which opt-ins a
+//! report should mention. Nothing after it asks whether the target is the imitation; the
+//! plan, the flows and the pipeline read this instead.
 
-use crate::runner::RunOptions;
+use crate::options::RunOptions;
+use crate::scenes::{SCENES, Scene};
 
 /// The run's policy (see the module docs).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Policy {
     /// DELETE every link the list shows (nothing real changes on the embedded imitation),
     /// instead of only those `--allow-delete` names.
@@ -20,6 +22,8 @@ pub struct Policy {
     pub listen: bool,
     /// Say in the report which opt-ins (`--allow-delete`, `--agent-listen`) were not given.
     pub note_opt_ins: bool,
+    /// Further deployments checked beside the target, each started for the run.
+    pub scenes: &'static [Scene],
 }
 
 /// How the device flow runs.
@@ -55,6 +59,7 @@ impl Policy {
             template_versions: TemplateVersions::Imitation,
             listen: true,
             note_opt_ins: false,
+            scenes: SCENES,
         }
     }
 
@@ -74,6 +79,7 @@ impl Policy {
             },
             listen: options.agent_listen,
             note_opt_ins: true,
+            scenes: &[],
         }
     }
 }

@@ -5,10 +5,11 @@
 use anyhow::anyhow;
 use coder_external_auth::CoderVersion;
 
-use crate::commands::check::{Judgement, judge_and_compare, release_notes};
+use crate::advice::release_notes;
 use crate::contract::{Contract, Route, routes_of};
 use crate::exchange::Exchange;
-use crate::releases::{self, OLDEST_SUPPORTED, Release, ReleaseSource};
+use crate::pipeline::{Judgement, judge_case};
+use crate::releases::{OLDEST_SUPPORTED, Release, ReleaseSource};
 use crate::report::{CaseReport, RunSubject};
 use crate::secrets::Secrets;
 use crate::snapshot::{Accepted, Mode, SnapshotStore};
@@ -23,7 +24,6 @@ pub struct Judging {
     /// Decided at the first exchange of the contract.
     decided: Option<(Release, Contract)>,
     store: SnapshotStore,
-    mode: Mode,
     secrets: Secrets,
     accepted: Accepted,
     cases: Vec<CaseReport>,
@@ -47,11 +47,10 @@ impl Judging {
             );
         }
         Ok(Self {
-            routes: routes_of(releases::spec()),
+            routes: routes_of(crate::curated::spec()),
             given,
             decided: None,
             store: SnapshotStore::open(accepted.clone(), mode)?,
-            mode,
             secrets: secrets.clone(),
             accepted: accepted.clone(),
             cases: Vec::new(),
@@ -75,16 +74,15 @@ impl Judging {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
         if self.decided.is_none() {
-            let release = Release::resolve(releases::spec(), self.given, said.as_deref()).map_err(
-                |too_old| {
+            let release = Release::resolve(crate::curated::spec(), self.given, said.as_deref())
+                .map_err(|too_old| {
                     anyhow!(
                         "{}: Coder {} is older than the oldest release this tool checks \
                          ({OLDEST_SUPPORTED}); name another with --coder-version",
                         exchange.origin,
                         too_old.version
                     )
-                },
-            )?;
+                })?;
             let contract = Contract::load(release.version)?;
             self.decided = Some((release, contract));
         }
@@ -101,12 +99,11 @@ impl Judging {
             ));
         }
         let (observation, told) = exchange.observe(call, release);
-        let case = judge_and_compare(
+        let case = judge_case(
             &observation,
             contract,
             release,
             &mut self.store,
-            self.mode,
             &self.secrets,
             told,
         )?;

@@ -12,15 +12,6 @@ use serde_json::{Map, Value};
 /// support window, named here for the messages that quote it.
 pub const OLDEST_SUPPORTED: CoderVersion = CoderVersion::OLDEST_SUPPORTED;
 
-/// The curated spec as JSON, parsed once.
-pub fn spec() -> &'static Value {
-    static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    SPEC.get_or_init(|| {
-        serde_json::from_str(crate::contract::SPEC)
-            .expect("the embedded spec is JSON (a test holds it to that)")
-    })
-}
-
 /// Releases that share one contract: from `from` up to, not including, `until`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContractRange {
@@ -324,7 +315,7 @@ mod tests {
     use super::*;
 
     fn spec() -> Value {
-        serde_json::from_str(crate::contract::SPEC).unwrap()
+        serde_json::from_str(crate::curated::SPEC).unwrap()
     }
 
     fn v(text: &str) -> CoderVersion {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use aho_corasick::AhoCorasick;
-use coder_external_auth::{AgentToken, SessionToken};
+use coder_external_auth::{AgentToken, Operation, SessionToken};
 use serde_json::Value;
 
 /// What a masked secret becomes.
@@ -79,6 +79,24 @@ impl Secrets {
     /// Remembers a workspace agent token (a UUID, no `<id>-<secret>` structure).
     pub fn add_agent_token(&self, token: &AgentToken) {
         self.add(token.expose());
+    }
+
+    /// Remembers the secrets an answer of `operation` carries, before anything is reported:
+    /// the device and user codes from the moment the server hands them out, and the owner's
+    /// token from the agent routes. The one place that knows which answers hold secrets.
+    pub fn add_answer(&self, operation: Operation, body: &Value) {
+        match operation {
+            Operation::GetExternalAuthDeviceById => {
+                for key in ["device_code", "user_code"] {
+                    if let Some(code) = body.get(key) {
+                        self.add_json(code);
+                    }
+                }
+            }
+            Operation::GetWorkspaceAgentExternalAuth
+            | Operation::RemovedGetWorkspaceAgentGitAuth => self.add_agent_answer(body),
+            _ => {}
+        }
     }
 
     /// Remembers the secrets of an agent-route answer (`agentsdk.ExternalAuthResponse`): the

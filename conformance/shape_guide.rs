@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn the_agent_answer_has_one_free_form_place_its_token_extra() {
-        let doc: Value = serde_json::from_str(crate::contract::SPEC).unwrap();
+        let doc: Value = serde_json::from_str(crate::curated::SPEC).unwrap();
         let places = free_form_places(&doc["components"], "ExternalAuthResponse");
         assert_eq!(
             places,
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn named_objects_and_their_nullable_references_are_not_free_form() {
-        let doc: Value = serde_json::from_str(crate::contract::SPEC).unwrap();
+        let doc: Value = serde_json::from_str(crate::curated::SPEC).unwrap();
         assert_eq!(free_form_places(&doc["components"], "ExternalAuth"), vec![]);
         assert_eq!(
             free_form_places(&doc["components"], "ExternalAuthLinks"),

@@ -376,6 +376,15 @@ impl SnapshotStore {
     }
 
     /// Pending `.snap.new` files left in the directory.
+    /// The accepted shapes compared with.
+    pub fn accepted(&self) -> &Accepted {
+        &self.accepted
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     pub fn pending(&self) -> usize {
         let Accepted::Dir(dir) = &self.accepted else {
             return 0;
@@ -412,7 +421,7 @@ fn read_bytes(dir: &Path, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
         let path = dir.join(name);
         bail!(
             "{what}: the file is empty; delete it with `rm {}`, and the next check reports the shape it observes as new",
-            crate::report::shell_word(&path.display().to_string())
+            crate::text::shell_word(&path.display().to_string())
         );
     }
     Ok(bytes)

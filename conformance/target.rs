@@ -1,14 +1,14 @@
 //! The server a run checks: a live deployment named by `--url`, or the embedded imitation
 //! started on loopback for the length of the run, imitating the release `--coder-version`
-//! names (else the newest known).
+//! names (else the newest known), or one of the imitation's further scenes.
 
 use anyhow::Context;
-use coder_external_auth::imitation::{Imitation, ImitationBuilder, LinkSeed, ProviderConfig};
+use coder_external_auth::imitation::{Imitation, ImitationBuilder};
 use coder_external_auth::{AgentToken, CoderVersion, SessionToken};
 
-use crate::cases::{Call, Case};
+use crate::options::RunOptions;
 use crate::policy::Policy;
-use crate::runner::RunOptions;
+use crate::scenes::Scene;
 use crate::secrets::Secrets;
 
 /// Where a run sends its requests.
@@ -124,55 +124,3 @@ fn imitating(builder: ImitationBuilder, release: Option<CoderVersion>) -> Imitat
         None => builder,
     }
 }
-
-/// A further embedded deployment in a state the main one cannot be in at the same time, and
-/// the cases that show it: with them, one run against the embedded imitation exercises every
-/// variant in the catalog.
-pub struct Scene {
-    /// Said after each case's label.
-    pub name: &'static str,
-    pub deployment: fn() -> ImitationBuilder,
-    pub cases: fn() -> Vec<Case>,
-}
-
-/// The scenes besides the main deployment.
-pub const SCENES: &[Scene] = &[
-    Scene {
-        name: "no providers configured",
-        deployment: || Imitation::builder().no_providers(),
-        cases: || vec![Case::new("list", Call::List)],
-    },
-    Scene {
-        name: "nothing linked yet",
-        deployment: || {
-            let mut builder = Imitation::builder().no_providers();
-            for provider in ["github", "gitlab"] {
-                let config = match provider {
-                    "github" => ProviderConfig::github(provider),
-                    _ => ProviderConfig::gitlab(provider),
-                };
-                builder = builder.provider(config.linked(None));
-            }
-            builder
-        },
-        cases: || vec![Case::new("list", Call::List)],
-    },
-    Scene {
-        name: "GitHub linked, no app installed",
-        deployment: || {
-            Imitation::builder().no_providers().provider(
-                ProviderConfig::github("github")
-                    .no_app_installations()
-                    .linked(Some(LinkSeed::new())),
-            )
-        },
-        cases: || {
-            vec![Case::new(
-                "github",
-                Call::GetById {
-                    provider: "github".to_owned(),
-                },
-            )]
-        },
-    },
-];

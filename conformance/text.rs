@@ -10,7 +10,8 @@
 //! - U+FFFE and U+FFFF, which XML 1.0 cannot carry either;
 //! - bidirectional and invisible formatting characters, which make text read other than it is.
 //!
-//! Each is written as `\u{..}`, so what was sent can still be read.
+//! Each is written as `\u{..}`, so what was sent can still be read. [`shell_word`] quotes a
+//! text for a command a report prints.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -107,6 +108,20 @@ fn escape_where(
         }
     }
     Cow::Owned(out)
+}
+
+/// `text` as one word for a POSIX shell: as it is when it needs no quoting, else in single
+/// quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:@=+,%".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 #[cfg(test)]

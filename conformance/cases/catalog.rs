@@ -197,7 +197,7 @@ mod tests {
             "links": [{"provider_id": "github"}]
         });
         let release =
-            crate::releases::Release::resolve(crate::releases::spec(), None, None).unwrap();
+            crate::releases::Release::resolve(crate::curated::spec(), None, None).unwrap();
         let input = PlanInput::from_list(release, &list, vec!["github".into(), "gitlab".into()]);
         let flow = device_flow_cases("github", "code");
         let mut cases = independent_cases();

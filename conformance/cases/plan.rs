@@ -311,7 +311,7 @@ mod tests {
     use serde_json::json;
 
     fn newest() -> Release {
-        Release::resolve(crate::releases::spec(), None, None).unwrap()
+        Release::resolve(crate::curated::spec(), None, None).unwrap()
     }
 
     fn input(allow_delete: &[&str]) -> PlanInput {
@@ -361,7 +361,7 @@ mod tests {
     #[test]
     fn before_v2_27_a_missing_link_is_the_inverted_500() {
         let old = Release::resolve(
-            crate::releases::spec(),
+            crate::curated::spec(),
             Some("2.26.0".parse().unwrap()),
             None,
         )

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use crate::cli::CheckArgs;
-use crate::commands::check::Judgement;
 use crate::har;
+use crate::pipeline::Judgement;
 use crate::recorded::Judging;
 use crate::secrets::Secrets;
 use crate::snapshot::{Accepted, Mode};

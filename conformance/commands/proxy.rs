@@ -10,10 +10,10 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::cli::ProxyArgs;
-use crate::commands::check::finish;
 use crate::commands::serve::Shutdown;
 use crate::exchange::Exchange;
 use crate::exit::Exit;
+use crate::pipeline;
 use crate::proxy::{MAX_PENDING_JUDGEMENTS, Proxy, Upstream};
 use crate::recorded::Judging;
 use crate::report::{self, Format, Outputs, Verdict};
@@ -53,7 +53,7 @@ pub async fn run(args: ProxyArgs, accepted: Accepted) -> anyhow::Result<Exit> {
     let secrets = Secrets::default();
     let mut judging = Judging::new(args.coder_version, &accepted, Mode::Check, &secrets)?;
     let (sender, mut receiver) = mpsc::channel::<Exchange>(MAX_PENDING_JUDGEMENTS);
-    let routes = crate::contract::routes_of(crate::releases::spec());
+    let routes = crate::contract::routes_of(crate::curated::spec());
     let judged = Box::new(move |method: &str, target: &str| {
         let probe = Exchange {
             origin: String::new(),
@@ -143,7 +143,7 @@ pub async fn run(args: ProxyArgs, accepted: Accepted) -> anyhow::Result<Exit> {
             "--har-out holds the first {MAX_HAR_OUT_ENTRIES} exchanges; {not_recorded} later ones were judged but not written"
         ));
     }
-    let report = finish(judgement, None, &secrets, started);
+    let report = pipeline::report(judgement, None, &secrets, started);
     // The HAR first: the JSON report, written last by the outputs, then tells whether it
     // could be written.
     if let Some(path) = &args.har_out {

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use serde_norway::{Mapping, Value};
 
 use crate::cli::{OpenApiVersion, SpecArgs, SpecFormat};
-use crate::contract::{SPEC, SPEC_FILE};
+use crate::curated::{SPEC, SPEC_FILE};
 use crate::exit::Exit;
 use crate::releases::{self, OLDEST_SUPPORTED};
 
@@ -48,7 +48,7 @@ fn contract_text(release: Option<CoderVersion>) -> anyhow::Result<Cow<'static, s
             "--coder-version {release}: older than the oldest release described ({OLDEST_SUPPORTED})"
         );
     }
-    let contract = releases::contract_of(releases::spec(), release);
+    let contract = releases::contract_of(crate::curated::spec(), release);
     let mut text = serde_json::to_string_pretty(&contract)?;
     text.push('\n');
     Ok(Cow::Owned(text))

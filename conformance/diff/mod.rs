@@ -59,7 +59,7 @@ pub async fn compare_upstream(
     };
     let curated = match spec {
         Some(spec) => load::load(spec, timeout).await?,
-        None => load::parse(EMBEDDED_SPEC, crate::contract::SPEC.as_bytes())?,
+        None => load::parse(EMBEDDED_SPEC, crate::curated::SPEC.as_bytes())?,
     };
     let upstream = load::load(upstream, timeout).await?;
     let compared = release.unwrap_or(CoderVersion::NEWEST_KNOWN);
@@ -110,7 +110,7 @@ fn release_explaining(
     known: &Known,
     compared: CoderVersion,
 ) -> Option<ReleaseHint> {
-    let spec = crate::releases::spec();
+    let spec = crate::curated::spec();
     let mut candidates = crate::releases::boundaries(spec);
     candidates.extend(known.boundaries());
     candidates.push(crate::releases::OLDEST_SUPPORTED);

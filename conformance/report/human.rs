@@ -1,7 +1,7 @@
 //! The Cargo-like report for people: a right-aligned status word per case, the findings and
 //! diffs under it, a summary line, and the command to run next.
 
-use crate::text::line;
+use crate::text::{line, shell_word};
 use std::fmt::Write;
 
 use super::{RunReport, Verdict};
@@ -62,7 +62,7 @@ pub fn render(report: &RunReport) -> String {
             for diff_line in diff.lines() {
                 let _ = writeln!(out, "{INDENT}{}", line(diff_line));
             }
-            if let Some(mark) = case.mark(crate::baseline::STALE_SNAPSHOT, diff) {
+            if let Some(mark) = case.mark(super::baseline::STALE_SNAPSHOT, diff) {
                 let _ = writeln!(out, "{INDENT}{}", line(mark.suffix().trim_start()));
             }
         }
@@ -159,20 +159,6 @@ fn snapshots_parent(report: &RunReport) -> String {
     std::path::Path::new(&report.snapshots)
         .parent()
         .map_or_else(|| ".".to_owned(), |parent| parent.display().to_string())
-}
-
-/// `text` as one word for a POSIX shell: as it is when it needs no quoting, else in single
-/// quotes.
-pub fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-:@=+,%".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! snapshot outcome, the summary and the exit status; and its renderings, the human report
 //! (stderr), JSON, JUnit, SARIF and GitHub Actions. Secrets are masked in the model before any rendering.
 
+pub mod baseline;
 mod coverage;
 mod github;
 mod human;
@@ -20,10 +21,8 @@ use crate::observation::Observation;
 use crate::snapshot::SnapshotOutcome;
 
 pub use coverage::Coverage;
-pub use human::shell_word;
 pub use output::{check_distinct, write as write_file};
 pub use outputs::{Format, Outputs};
-pub use scrub::bound_texts;
 
 /// A case's final word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -445,7 +444,7 @@ pub struct RunReport {
     pub findings: Vec<Finding>,
     /// The `--baseline` file and what it matched, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::BaselineSummary>,
+    pub baseline: Option<baseline::BaselineSummary>,
     /// Per operation, the catalog variants and documented statuses seen, not seen and not
     /// reachable on this target; absent when the run stopped before judging.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,7 +461,7 @@ impl RunReport {
         pending_snapshots: usize,
     ) -> Self {
         let summary = Summary::of(&cases);
-        let findings = crate::baseline::findings(&cases);
+        let findings = baseline::findings(&cases);
         Self {
             tool: "conformance".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -43,8 +43,8 @@ impl Format {
             Format::Junit => output::write(path, self.flag(), &junit::render(report)?),
             Format::Sarif => output::write(path, self.flag(), &sarif::render(report)?),
             Format::Baseline { force } if report.stopped.is_none() => {
-                let text = crate::baseline::starting_file(report, crate::baseline::today())?;
-                crate::baseline::write(path, force, &text)
+                let text = super::baseline::starting_file(report, super::baseline::today())?;
+                super::baseline::write(path, force, &text)
             }
             Format::Baseline { .. } => Ok(()),
         }

@@ -6,8 +6,8 @@
 use serde_json::{Value, json};
 
 use super::RunReport;
-use crate::baseline::{NEW_SNAPSHOT, STALE_SNAPSHOT};
-use crate::contract::{SPEC, SPEC_FILE};
+use super::baseline::{NEW_SNAPSHOT, STALE_SNAPSHOT};
+use crate::curated::{SPEC, SPEC_FILE};
 
 /// The schema SARIF readers (and the Multitool's SARIF1011) expect for 2.1.0.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

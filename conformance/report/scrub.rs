@@ -1,6 +1,6 @@
 //! Makes a report fit for every output, in the typed model, before anything is rendered:
 //! each text is masked (secrets), sanitised ([`crate::text::clean`]) and bounded
-//! ([`MAX_TEXT_BYTES`], [`MAX_DIFF_BYTES`]); each list of texts is bounded ([`MAX_LIST_ITEMS`]).
+//! ([`crate::bounds`]); each list of texts is bounded too.
 //! Only texts are visited: the report's own words (verdicts, check kinds, operation ids,
 //! stop kinds) are enums, so no value a server chooses can rewrite them, and nothing is
 //! serialised and parsed back.
@@ -8,18 +8,10 @@
 use super::{
     BaselineMark, CaseReport, CoderSaid, Coverage, Finding, RunReport, SnapshotReport, Stopped,
 };
+use crate::bounds::{MAX_DIFF_BYTES, MAX_TEXT_BYTES, bound_list, truncate};
 use crate::checks::CheckResult;
 use crate::secrets::Secrets;
 use crate::text;
-
-/// The longest text a report keeps (a finding, a note, a reason); longer ones are cut and
-/// say how much was left out.
-pub const MAX_TEXT_BYTES: usize = 4 * 1024;
-/// The longest snapshot diff a report keeps.
-pub const MAX_DIFF_BYTES: usize = 64 * 1024;
-/// The most texts one list keeps (a check's findings, a case's drift, the notes); the last
-/// says how many more there were.
-pub const MAX_LIST_ITEMS: usize = 50;
 
 /// The report as every output may show it.
 pub fn scrubbed(mut report: RunReport, secrets: &Secrets) -> RunReport {
@@ -33,39 +25,6 @@ pub fn scrubbed(mut report: RunReport, secrets: &Secrets) -> RunReport {
         truncate(text, bound);
     });
     report
-}
-
-/// Cuts `text` to at most `bound` bytes (on a character boundary), saying how much went.
-pub fn truncate(text: &mut String, bound: usize) {
-    if text.len() <= bound {
-        return;
-    }
-    let mut end = bound;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let left_out = text.len() - end;
-    text.truncate(end);
-    text.push_str(&format!(" … ({left_out} more bytes not shown)"));
-}
-
-/// Keeps at most [`MAX_LIST_ITEMS`] of `items`, the last saying how many were left out.
-pub fn bound_list(items: &mut Vec<String>) {
-    if items.len() <= MAX_LIST_ITEMS {
-        return;
-    }
-    let left_out = items.len() - (MAX_LIST_ITEMS - 1);
-    items.truncate(MAX_LIST_ITEMS - 1);
-    items.push(format!("… and {left_out} more not shown"));
-}
-
-/// A list of texts bounded as a report keeps it: at most [`MAX_LIST_ITEMS`], each at most
-/// [`MAX_TEXT_BYTES`]; for where texts are made, so that nothing larger is ever held.
-pub fn bound_texts(items: &mut Vec<String>) {
-    bound_list(items);
-    items
-        .iter_mut()
-        .for_each(|item| truncate(item, MAX_TEXT_BYTES));
 }
 
 /// A visitor over every text in a part of the report, with the bound that text has.
@@ -224,28 +183,5 @@ impl Texts for Coverage {
                 status.reason.visit(f);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_text_is_cut_on_a_character_boundary_and_says_so() {
-        let mut text = "é".repeat(10);
-        truncate(&mut text, 5);
-        assert_eq!(text, "éé … (16 more bytes not shown)");
-        let mut short = "ok".to_owned();
-        truncate(&mut short, 5);
-        assert_eq!(short, "ok");
-    }
-
-    #[test]
-    fn a_long_list_keeps_its_bound_and_counts_the_rest() {
-        let mut items: Vec<String> = (0..120).map(|i| i.to_string()).collect();
-        bound_list(&mut items);
-        assert_eq!(items.len(), MAX_LIST_ITEMS);
-        assert_eq!(items.last().unwrap(), "… and 71 more not shown");
     }
 }

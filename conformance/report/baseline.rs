@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use coder_external_auth::Operation;
 use serde::{Deserialize, Serialize};
 
+use super::{BaselineMark, CaseReport, Finding, RunReport, SnapshotStatus, Verdict};
 use crate::checks::CheckKind;
-use crate::report::{BaselineMark, CaseReport, Finding, RunReport, SnapshotStatus, Verdict};
 use crate::secrets::Secrets;
 
 /// The largest baseline file read.
@@ -405,7 +405,7 @@ fn first_line(text: &str) -> &str {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../examples/baseline.json");
+    const EXAMPLE: &str = include_str!("../../examples/baseline.json");
 
     #[test]
     fn the_example_file_parses() {

@@ -4,6 +4,9 @@
 //! order (providers at once), then (when asked) the device flow. Produces observations;
 //! judges nothing, and names no command-line flag.
 
+pub mod agent_flow;
+pub mod device_flow;
+
 use std::error::Error as StdError;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,24 +14,23 @@ use std::time::{Duration, Instant};
 use coder_external_auth::capture::Capture;
 use coder_external_auth::types::{ExternalAuthDeviceExchange, Response};
 use coder_external_auth::{
-    AgentToken, BuildError, Client, ClientBuilder, CoderVersion, Error, Operation, ResponseValue,
-    SessionToken,
+    AgentToken, BuildError, Client, ClientBuilder, Error, Operation, ResponseValue, SessionToken,
 };
 use progenitor_client::ClientInfo;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::agent_flow;
 use crate::cases::{
     AgentQuery, Call, Case, Credentials, MALFORMED_TOKEN, PlanInput, PostBody, UNKNOWN_AGENT_TOKEN,
     UNKNOWN_TOKEN, independent_cases, list_case, mutating_plan, read_only_plan,
 };
-use crate::device_flow::{self, Approval};
 use crate::observation::{Decode, Observation, Received, Unanswered};
+use crate::options::RunOptions;
 use crate::policy::{DeviceFlow, Policy};
-use crate::releases::{self, Release, TooOld};
+use crate::releases::{Release, TooOld};
 use crate::secrets::Secrets;
 use crate::target::Target;
+use device_flow::Approval;
 
 /// Largest body a case reads: far above any real answer, far below a hostile one.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -51,27 +53,6 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// What a slow list may take per linked token before the report calls it slower than
 /// expected: Coder 2.34+ retries each token's refresh for up to about 10 s.
 pub const LIST_BUDGET_PER_LINK: Duration = Duration::from_secs(10);
-
-/// How to run: values already checked by the command.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
-    /// `--coder-version`: the release to check against, instead of the detected one.
-    pub coder_version: Option<CoderVersion>,
-    pub timeout: Duration,
-    /// Budget for the list alone, which refreshes every linked token before answering.
-    pub list_timeout: Duration,
-    pub allow_delete: Vec<String>,
-    pub device_flow: bool,
-    pub device_flow_deadline: Duration,
-    pub ca_pem: Option<Vec<u8>>,
-    /// `--template-version`: a version whose external auth is checked on a live target.
-    pub template_version: Option<String>,
-    /// `--agent-listen`: also run `listen` on a live target.
-    pub agent_listen: bool,
-    /// `--agent-listen-timeout`: how long the client waits for a `listen` answer (default
-    /// [`agent_flow::LISTEN_CLIENT_WAIT`]).
-    pub listen_wait: Duration,
-}
 
 /// Why a run could not go ahead.
 #[derive(Debug)]
@@ -367,8 +348,12 @@ impl Runner {
 
     /// The release the run checks against: `--coder-version`, else what the target reported.
     fn release(&self, build_version: Option<&str>) -> Result<Release, RunError> {
-        Release::resolve(releases::spec(), self.options.coder_version, build_version)
-            .map_err(RunError::TooOld)
+        Release::resolve(
+            crate::curated::spec(),
+            self.options.coder_version,
+            build_version,
+        )
+        .map_err(RunError::TooOld)
     }
 
     /// The output of a run whose list went unanswered while other cases were answered.
@@ -573,21 +558,8 @@ impl Runner {
             }
             _ => decode,
         };
-        if case.operation() == Operation::GetExternalAuthDeviceById
-            && let Some(body) = response.as_ref().and_then(Received::json)
-        {
-            // Device and user codes are secrets from the moment the server hands them out.
-            for key in ["device_code", "user_code"] {
-                if let Some(code) = body.get(key) {
-                    self.secrets.add_json(code);
-                }
-            }
-        }
-        if matches!(case.call, Call::Agent { .. })
-            && let Some(body) = response.as_ref().and_then(Received::json)
-        {
-            // The owner's token, in up to four places, before anything is reported.
-            self.secrets.add_agent_answer(body);
+        if let Some(body) = response.as_ref().and_then(Received::json) {
+            self.secrets.add_answer(case.operation(), body);
         }
         Observation {
             case,
