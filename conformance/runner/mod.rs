@@ -1,8 +1,9 @@
-//! The only network and async orchestration: builds one client per credential (one connection
+//! The requests of one run on one target: builds one client per credential (one connection
 //! pool), runs the list beside the cases that need nothing from it, plans from the list, runs
 //! every read-only case at once (a bounded number in flight), then each provider's DELETEs in
-//! order (providers at once), then (when asked) the device flow. Produces observations;
-//! judges nothing, and names no command-line flag.
+//! order (providers at once), then (when asked) the device flow; its children are the agent
+//! route's and the device flow's steps. Produces observations; judges nothing, and names no
+//! command-line flag. The pipeline runs it (and each scene's) under the run's hard limit.
 
 pub mod agent_flow;
 pub mod device_flow;

@@ -32,6 +32,7 @@ mod imitation_load;
 mod imitation_release;
 mod imitation_releases;
 mod imitation_serve_limits;
+mod module_graph;
 mod node_client;
 mod patience;
 mod readme_example;
