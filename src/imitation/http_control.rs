@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::agent::{AgentScope, ProviderReference};
+use super::agent_state::{AgentScope, ProviderReference};
 use super::config::{Expiry, LinkSeed};
 use super::control::Control;
 use crate::AgentToken;

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
-use super::agent::Hold;
+use super::agent_state::Hold;
 use super::shared::ResponseHook;
 use super::wire::{self, ErrorBody};
 

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::response::Response;
@@ -20,7 +20,6 @@ use super::gotime;
 use super::handlers::{self, RESOURCE_NOT_FOUND};
 use super::host;
 use super::http_control;
-use super::listener::BODY_READ_TIMEOUT;
 use super::ratelimit::Caller;
 use super::release::{Behaviour, Release};
 use super::reply::Reply;
@@ -30,6 +29,10 @@ use super::state::State;
 
 /// The largest POST body read; Coder reads any size, but nothing legitimate comes close.
 const MAX_BODY: usize = 1 << 20;
+
+/// How long a whole request body may take to arrive (the largest is [`MAX_BODY`]); one
+/// trickled a byte at a time keeps the connection busy but not past this.
+pub(crate) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Answers one request from `peer`.
 pub(crate) async fn serve(
