@@ -3,35 +3,32 @@
 //! converted by the format's own reader.
 
 use anyhow::{Context, bail};
+use coder_external_auth::Operation as SpecOperation;
 
 use super::model::{Api, OpKey, Operation};
 use super::schema::kept;
 
-/// The prefix every operation this crate describes lives under; paths elsewhere in a full
-/// upstream swagger.json are none of our business.
-pub(crate) const SCOPE: &str = "/api/v2/external-auth";
+/// The prefix the `Git` tag's operations live under (the list's path); paths elsewhere in a
+/// full upstream swagger.json are none of our business, but for the other operations' own.
+pub(crate) const SCOPE: &str = SpecOperation::GetUserExternalAuths.path();
 
 /// The most in-scope operations one description may hold. Coder has five; every operation is
 /// kept with its parameters and responses and keys every difference in it, so a description
 /// of thousands (one generated path each) is refused rather than compared.
 pub(crate) const MAX_OPERATIONS: usize = 256;
 
-/// The external-auth operations outside [`SCOPE`] that this crate also describes, by exact
-/// path: the workspace agent's route, its deprecated alias and a template version's providers.
-/// Only these: the rest of `/workspaceagents` and `/templateversions` is not ours.
-pub(crate) const OTHER_PATHS: [&str; 3] = [
-    "/api/v2/templateversions/{templateversion}/external-auth",
-    "/api/v2/workspaceagents/me/external-auth",
-    "/api/v2/workspaceagents/me/gitauth",
-];
-
-/// Whether a full path (basePath or server path already applied) is one of ours.
+/// Whether a full path (basePath or server path already applied) is one of ours: under
+/// [`SCOPE`], or exactly the path of an operation this crate describes outside it (the
+/// workspace agent's route, its deprecated alias and a template version's providers). Only
+/// those: the rest of `/workspaceagents` and `/templateversions` is not ours.
 pub(crate) fn in_scope(path: &str) -> bool {
     path == SCOPE
         || path
             .strip_prefix(SCOPE)
             .is_some_and(|rest| rest.starts_with('/'))
-        || OTHER_PATHS.contains(&path)
+        || SpecOperation::ALL
+            .iter()
+            .any(|operation| operation.path() == path)
 }
 
 /// Joins a base path (`/`, `/api/v2`, `/api/v2/`) and a path (`/external-auth`) into one full
@@ -131,5 +128,11 @@ mod tests {
         ));
         assert!(!in_scope("/api/v2/workspaceagents/me/manifest"));
         assert!(!in_scope("/api/v2/templateversions/{templateversion}"));
+        assert!(!in_scope(
+            "/api/v2/templateversions/{templateversion}/parameters"
+        ));
+        for operation in SpecOperation::ALL {
+            assert!(in_scope(operation.path()), "{operation}");
+        }
     }
 }

@@ -197,7 +197,7 @@ fn respond(
 /// `GET /api/v2/buildinfo`, which coderd serves without authentication.
 fn build_info(shared: &Shared, method: &http::Method) -> Reply {
     if method != http::Method::GET {
-        return method_not_allowed(&["GET"]);
+        return method_not_allowed(&[http::Method::GET]);
     }
     let dashboard_url = format!("http://{}", shared.addr);
     Reply::json(StatusCode::OK, &shared.release.build_info(&dashboard_url))
@@ -233,7 +233,7 @@ fn dispatch(
         return match routing::operation(route, method) {
             Ok(Operation::GetUserExternalAuths) => handlers::list(providers, links, release, now),
             Ok(_) | Err([]) => route_not_found(),
-            Err(allowed) => method_not_allowed(allowed),
+            Err(allowed) => method_not_allowed_for(allowed),
         };
     };
     let Some(provider) = providers.iter().find(|p| p.config.id == *id) else {
@@ -265,7 +265,7 @@ fn dispatch(
             | Operation::RemovedGetWorkspaceAgentGitAuth,
         )
         | Err([]) => route_not_found(),
-        Err(allowed) => method_not_allowed(allowed),
+        Err(allowed) => method_not_allowed_for(allowed),
     }
 }
 
@@ -274,12 +274,18 @@ fn route_not_found() -> Reply {
 }
 
 /// chi's default 405: status only, with the allowed methods.
-fn method_not_allowed(allowed: &[&str]) -> Reply {
+fn method_not_allowed(allowed: &[http::Method]) -> Reply {
     let mut reply = Reply::empty(StatusCode::METHOD_NOT_ALLOWED);
     for method in allowed {
-        reply = reply.with_header(header::ALLOW, method);
+        reply = reply.with_header(header::ALLOW, method.as_str());
     }
     reply
+}
+
+/// The 405 of a route whose operations are `allowed`: their methods, in route order.
+fn method_not_allowed_for(allowed: &[Operation]) -> Reply {
+    let methods: Vec<http::Method> = allowed.iter().map(|op| op.http_method()).collect();
+    method_not_allowed(&methods)
 }
 
 fn with_limit_headers(mut reply: Reply, headers: Vec<(&'static str, String)>) -> Reply {
