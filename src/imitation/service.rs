@@ -70,7 +70,7 @@ pub(crate) async fn serve(
         reply.headers = headers;
     }
     if let (Some(hook), Some(operation)) = (&shared.hook, operation) {
-        reply.apply_hook(hook, operation.id());
+        reply.apply_hook(hook, operation);
     }
     reply.into_response(shared.release.header())
 }
