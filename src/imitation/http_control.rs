@@ -240,9 +240,15 @@ pub(crate) async fn answer(
     (endpoint.handler)(&control, request)
 }
 
-/// The request body as `T`, or the 400 that says what is wrong with it.
-fn body<T: DeserializeOwned>(request: &Request<'_>) -> Result<T, Response> {
-    parse(request.body).map_err(|why| error(StatusCode::BAD_REQUEST, &why))
+/// `answer` given the request body as `T`, or the 400 that says what is wrong with it.
+fn with_body<T: DeserializeOwned>(
+    request: &Request<'_>,
+    answer: impl FnOnce(T) -> Response,
+) -> Response {
+    match parse(request.body) {
+        Ok(body) => answer(body),
+        Err(why) => error(StatusCode::BAD_REQUEST, &why),
+    }
 }
 
 fn reset(control: &Control, _: Request<'_>) -> Response {
@@ -260,21 +266,19 @@ fn deny(control: &Control, request: Request<'_>) -> Response {
 
 /// Approves or denies the pending authorization the body's user code names.
 fn decide(request: Request<'_>, decide: impl FnOnce(&str) -> bool) -> Response {
-    let request: UserCode = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    if decide(&request.user_code) {
-        no_content()
-    } else {
-        error(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "no pending device authorization has user code {:?}; GET {PREFIX}/device lists them",
-                request.user_code
-            ),
-        )
-    }
+    with_body(&request, |request: UserCode| {
+        if decide(&request.user_code) {
+            no_content()
+        } else {
+            error(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "no pending device authorization has user code {:?}; GET {PREFIX}/device lists them",
+                    request.user_code
+                ),
+            )
+        }
+    })
 }
 
 fn expire_device_codes(control: &Control, _: Request<'_>) -> Response {
@@ -301,18 +305,16 @@ fn links(control: &Control, _: Request<'_>) -> Response {
 }
 
 fn link(control: &Control, request: Request<'_>) -> Response {
-    let request: LinkRequest = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    if request.unconfigured {
-        control.link_unconfigured(&request.provider_id, request.seed());
-        no_content()
-    } else if control.link(&request.provider_id, request.seed()) {
-        no_content()
-    } else {
-        unknown_provider(&request.provider_id)
-    }
+    with_body(&request, |request: LinkRequest| {
+        if request.unconfigured {
+            control.link_unconfigured(&request.provider_id, request.seed());
+            no_content()
+        } else if control.link(&request.provider_id, request.seed()) {
+            no_content()
+        } else {
+            unknown_provider(&request.provider_id)
+        }
+    })
 }
 
 fn unlink(control: &Control, request: Request<'_>) -> Response {
@@ -328,49 +330,45 @@ fn unlink(control: &Control, request: Request<'_>) -> Response {
 }
 
 fn faults(control: &Control, request: Request<'_>) -> Response {
-    let request: Faults = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let id = &request.provider_id;
-    if !control.has_provider(id) {
-        return unknown_provider(id);
-    }
-    if let Some(on) = request.fail_validation {
-        control.fail_validation(id, on);
-    }
-    if let Some(on) = request.fail_revocation {
-        control.fail_revocation(id, on);
-    }
-    if let Some(on) = request.reject_token {
-        control.reject_token(id, on);
-    }
-    if let Some(on) = request.fail_refresh {
-        control.fail_refresh(id, on);
-    }
-    no_content()
+    with_body(&request, |request: Faults| {
+        let id = &request.provider_id;
+        if !control.has_provider(id) {
+            return unknown_provider(id);
+        }
+        if let Some(on) = request.fail_validation {
+            control.fail_validation(id, on);
+        }
+        if let Some(on) = request.fail_revocation {
+            control.fail_revocation(id, on);
+        }
+        if let Some(on) = request.reject_token {
+            control.reject_token(id, on);
+        }
+        if let Some(on) = request.fail_refresh {
+            control.fail_refresh(id, on);
+        }
+        no_content()
+    })
 }
 
 fn new_agent(control: &Control, request: Request<'_>) -> Response {
-    let request: NewAgent = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let scope = match request.scope.as_deref() {
-        None | Some("all") => AgentScope::All,
-        Some("no_user_data") => AgentScope::NoUserData,
-        Some(other) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("scope {other:?} is neither \"all\" nor \"no_user_data\""),
-            );
-        }
-    };
-    let token = control.new_agent(scope);
-    json(
-        StatusCode::CREATED,
-        &serde_json::json!({ "token": token.expose() }),
-    )
+    with_body(&request, |request: NewAgent| {
+        let scope = match request.scope.as_deref() {
+            None | Some("all") => AgentScope::All,
+            Some("no_user_data") => AgentScope::NoUserData,
+            Some(other) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("scope {other:?} is neither \"all\" nor \"no_user_data\""),
+                );
+            }
+        };
+        let token = control.new_agent(scope);
+        json(
+            StatusCode::CREATED,
+            &serde_json::json!({ "token": token.expose() }),
+        )
+    })
 }
 
 fn remove_agent(control: &Control, request: Request<'_>) -> Response {
@@ -383,23 +381,21 @@ fn remove_agent(control: &Control, request: Request<'_>) -> Response {
 
 fn template_version(control: &Control, request: Request<'_>) -> Response {
     let id = request.segment;
-    let request: TemplateVersion = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let references = request
-        .providers
-        .into_iter()
-        .map(|r| ProviderReference {
-            provider_id: r.provider_id,
-            optional: r.optional,
-        })
-        .collect();
-    if control.template_version(id, references) {
-        no_content()
-    } else {
-        error(StatusCode::BAD_REQUEST, "a template version id is a UUID")
-    }
+    with_body(&request, |request: TemplateVersion| {
+        let references = request
+            .providers
+            .into_iter()
+            .map(|r| ProviderReference {
+                provider_id: r.provider_id,
+                optional: r.optional,
+            })
+            .collect();
+        if control.template_version(id, references) {
+            no_content()
+        } else {
+            error(StatusCode::BAD_REQUEST, "a template version id is a UUID")
+        }
+    })
 }
 
 fn remove_template_version(control: &Control, request: Request<'_>) -> Response {
@@ -411,25 +407,23 @@ fn remove_template_version(control: &Control, request: Request<'_>) -> Response 
 }
 
 fn new_session(control: &Control, request: Request<'_>) -> Response {
-    let request: NewSession = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let secs = request.expires_in.unwrap_or(DEFAULT_SESSION_SECS);
-    let expires_at = chrono::Duration::try_seconds(secs)
-        .and_then(|lifetime| Utc::now().checked_add_signed(lifetime))
-        .unwrap_or_else(Utc::now);
-    let token = match request.token {
-        Some(token) if control.add_session(&token, expires_at) => token,
-        Some(_) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "token is not in Coder's format: 10 characters, '-', 22 characters",
-            );
-        }
-        None => control.new_session(expires_at).expose().to_owned(),
-    };
-    json(StatusCode::CREATED, &serde_json::json!({ "token": token }))
+    with_body(&request, |request: NewSession| {
+        let secs = request.expires_in.unwrap_or(DEFAULT_SESSION_SECS);
+        let expires_at = chrono::Duration::try_seconds(secs)
+            .and_then(|lifetime| Utc::now().checked_add_signed(lifetime))
+            .unwrap_or_else(Utc::now);
+        let token = match request.token {
+            Some(token) if control.add_session(&token, expires_at) => token,
+            Some(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "token is not in Coder's format: 10 characters, '-', 22 characters",
+                );
+            }
+            None => control.new_session(expires_at).expose().to_owned(),
+        };
+        json(StatusCode::CREATED, &serde_json::json!({ "token": token }))
+    })
 }
 
 fn remove_session(control: &Control, request: Request<'_>) -> Response {
@@ -441,21 +435,19 @@ fn remove_session(control: &Control, request: Request<'_>) -> Response {
 }
 
 fn set_rate_limit(control: &Control, request: Request<'_>) -> Response {
-    let request: RateLimit = match body(&request) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    if request.requests == 0 || request.window_secs == 0 {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "requests and window_secs must both be at least 1; DELETE turns the limit off",
-        );
-    }
-    control.set_rate_limit(Some((
-        request.requests,
-        Duration::from_secs(request.window_secs),
-    )));
-    no_content()
+    with_body(&request, |request: RateLimit| {
+        if request.requests == 0 || request.window_secs == 0 {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "requests and window_secs must both be at least 1; DELETE turns the limit off",
+            );
+        }
+        control.set_rate_limit(Some((
+            request.requests,
+            Duration::from_secs(request.window_secs),
+        )));
+        no_content()
+    })
 }
 
 fn clear_rate_limit(control: &Control, _: Request<'_>) -> Response {
