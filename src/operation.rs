@@ -1,5 +1,7 @@
-//! The one identity of each operation, named after the spec's `operationId`: the conformance
-//! cases, the catalog, the imitation's routing and the snapshot file names all derive from it.
+//! The one identity of each operation, named after the spec's `operationId`, with its route
+//! (HTTP method and path template, held to the spec by a test): the conformance cases, the
+//! catalog, the imitation's routing, the diff's scope and the snapshot file names all derive
+//! from it.
 
 use std::fmt;
 
@@ -58,6 +60,46 @@ impl Operation {
         }
     }
 
+    /// The HTTP method the spec gives it.
+    pub const fn http_method(self) -> http::Method {
+        match self {
+            Self::DeleteExternalAuthUserLinkById => http::Method::DELETE,
+            Self::PostExternalAuthDeviceById => http::Method::POST,
+            Self::GetExternalAuthById
+            | Self::GetExternalAuthByTemplateVersion
+            | Self::GetExternalAuthDeviceById
+            | Self::GetUserExternalAuths
+            | Self::GetWorkspaceAgentExternalAuth
+            | Self::RemovedGetWorkspaceAgentGitAuth => http::Method::GET,
+        }
+    }
+
+    /// Its path template as the spec writes it, from the server root
+    /// (`/api/v2/external-auth/{externalauth}`).
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::GetUserExternalAuths => "/api/v2/external-auth",
+            Self::DeleteExternalAuthUserLinkById | Self::GetExternalAuthById => {
+                "/api/v2/external-auth/{externalauth}"
+            }
+            Self::GetExternalAuthDeviceById | Self::PostExternalAuthDeviceById => {
+                "/api/v2/external-auth/{externalauth}/device"
+            }
+            Self::GetExternalAuthByTemplateVersion => {
+                "/api/v2/templateversions/{templateversion}/external-auth"
+            }
+            Self::GetWorkspaceAgentExternalAuth => "/api/v2/workspaceagents/me/external-auth",
+            Self::RemovedGetWorkspaceAgentGitAuth => "/api/v2/workspaceagents/me/gitauth",
+        }
+    }
+
+    /// Whether a request for it is safe to send again (after a broken connection, say): a GET
+    /// changes nothing. A DELETE is idempotent in HTTP's sense but removes the caller's link,
+    /// and the device POST spends a device code, so neither is repeated unasked.
+    pub fn is_idempotent(self) -> bool {
+        self.http_method() == http::Method::GET
+    }
+
     /// The operation with this `operationId`.
     pub fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|operation| operation.id() == id)
@@ -113,15 +155,43 @@ mod tests {
     fn all_is_exactly_the_spec_operations() {
         let spec: serde_json::Value =
             serde_json::from_str(include_str!("../openapi/coder-external-auth.json")).unwrap();
-        let mut in_spec: Vec<&str> = spec["paths"]
-            .as_object()
-            .unwrap()
-            .values()
-            .flat_map(|item| item.as_object().unwrap().values())
-            .filter_map(|operation| operation["operationId"].as_str())
-            .collect();
+        let mut in_spec: Vec<(String, String, String)> = Vec::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                if let Some(id) = operation["operationId"].as_str() {
+                    in_spec.push((id.to_owned(), method.to_ascii_uppercase(), path.clone()));
+                }
+            }
+        }
         in_spec.sort_unstable();
-        let ours: Vec<&str> = Operation::ALL.iter().map(|op| op.id()).collect();
+        let ours: Vec<(String, String, String)> = Operation::ALL
+            .iter()
+            .map(|op| {
+                let method = op.http_method().as_str().to_owned();
+                (op.id().to_owned(), method, op.path().to_owned())
+            })
+            .collect();
         assert_eq!(in_spec, ours);
+    }
+
+    /// What the runner retries today, by its calls: every GET, and neither the DELETE nor the
+    /// device POST.
+    #[test]
+    fn the_reads_are_the_idempotent_ones() {
+        let idempotent: Vec<Operation> = Operation::ALL
+            .into_iter()
+            .filter(|operation| operation.is_idempotent())
+            .collect();
+        assert_eq!(
+            idempotent,
+            [
+                Operation::GetExternalAuthById,
+                Operation::GetExternalAuthByTemplateVersion,
+                Operation::GetExternalAuthDeviceById,
+                Operation::GetUserExternalAuths,
+                Operation::GetWorkspaceAgentExternalAuth,
+                Operation::RemovedGetWorkspaceAgentGitAuth,
+            ]
+        );
     }
 }

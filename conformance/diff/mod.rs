@@ -11,6 +11,7 @@ mod model;
 mod openapi;
 mod report;
 mod schema;
+mod scope;
 mod swagger;
 
 use std::path::Path;
@@ -166,7 +167,7 @@ fn outcome(
             crate::console::err_line(&format!(
                 "warning: {} describes no operation under {}; is it the right document?",
                 doc.source,
-                model::SCOPE
+                scope::SCOPE
             ));
         }
     }

@@ -3,8 +3,9 @@
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use super::model::{Api, Body, Operation, Param, Response, collect_operations};
+use super::model::{Api, Body, Operation, Param, Response};
 use super::schema::{MAX_NAME_BYTES, Resolver, kept};
+use super::scope::collect_operations;
 
 /// The methods an OpenAPI 3.0 path item may hold.
 const METHODS: [&str; 8] = [

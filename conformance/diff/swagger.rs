@@ -5,8 +5,9 @@
 use anyhow::Context;
 use serde_json::Value;
 
-use super::model::{Api, Body, Operation, Param, Response, collect_operations};
+use super::model::{Api, Body, Operation, Param, Response};
 use super::schema::Resolver;
+use super::scope::collect_operations;
 
 /// The methods a Swagger 2.0 path item may hold.
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];

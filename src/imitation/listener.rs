@@ -34,10 +34,6 @@ pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// header timer does not: a request body that stops arriving, a client that stops reading.
 pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long a whole request body may take to arrive (the largest is 1 MiB); one trickled a
-/// byte at a time keeps the connection busy but not past this.
-pub(crate) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Connections served at once. A new connection beyond it closes the oldest one that has no
 /// request in flight (slow, silent or between requests); when every one is mid-request, it
 /// waits to be accepted. A flood of idle connections so costs a bounded number of descriptors
@@ -303,7 +299,7 @@ struct Idle {
 /// Resolves once no byte has moved for `timeout` while no request is being answered. A
 /// request in flight is exempt: every handler answers at once except a held `listen` on the
 /// agent route, whose silence is the point and which has its own bound
-/// (`agent::LISTEN_MAX_WAIT`); a request body that stops arriving has `BODY_READ_TIMEOUT`.
+/// (`agent::LISTEN_MAX_WAIT`); a request body that stops arriving has `service::BODY_READ_TIMEOUT`.
 async fn idle_watch(
     started: Instant,
     activity: Arc<AtomicU64>,

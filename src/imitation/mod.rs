@@ -19,6 +19,7 @@
 //! ```
 
 mod agent;
+mod agent_state;
 mod auth;
 mod config;
 mod control;
@@ -49,10 +50,10 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use agent::{
-    AgentScope, LISTEN_MAX_WAIT, LISTEN_POLL_INTERVAL, ProviderReference,
-    TEMPLATE_VERSION_WITH_PROVIDERS, TEMPLATE_VERSION_WITH_REMOVED_PROVIDER,
-    TEMPLATE_VERSION_WITHOUT_PROVIDERS,
+pub use agent::{LISTEN_MAX_WAIT, LISTEN_POLL_INTERVAL};
+pub use agent_state::{
+    AgentScope, ProviderReference, TEMPLATE_VERSION_WITH_PROVIDERS,
+    TEMPLATE_VERSION_WITH_REMOVED_PROVIDER, TEMPLATE_VERSION_WITHOUT_PROVIDERS,
 };
 pub use config::{AppInstallation, Expiry, LinkSeed, ProviderConfig, ProviderUser, default_regex};
 pub use control::{
@@ -138,7 +139,7 @@ impl ImitationBuilder {
             sessions: Vec::new(),
             http_control: false,
             agents: Vec::new(),
-            template_versions: agent::default_template_versions(),
+            template_versions: agent_state::default_template_versions(),
             listen_max_wait: LISTEN_MAX_WAIT,
         }
     }
@@ -340,7 +341,7 @@ impl ImitationBuilder {
                 })?;
             }
         }
-        let agents = agent::AgentSeed {
+        let agents = agent_state::AgentSeed {
             agents,
             template_versions,
             access_url: format!("http://{addr}"),

@@ -5,9 +5,10 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
-use super::agent::Hold;
+use super::agent_state::Hold;
 use super::shared::ResponseHook;
 use super::wire::{self, ErrorBody};
+use crate::Operation;
 
 /// What a response carries.
 #[derive(Debug)]
@@ -73,7 +74,7 @@ impl Reply {
 
     /// Lets the hook rewrite the status and JSON body of an operation's response. The body is
     /// re-encoded only when the hook changed it, so untouched answers stay byte-identical.
-    pub fn apply_hook(&mut self, hook: &ResponseHook, operation_id: &str) {
+    pub fn apply_hook(&mut self, hook: &ResponseHook, operation: Operation) {
         if matches!(self.payload, Payload::Text(_)) {
             return;
         }
@@ -82,7 +83,7 @@ impl Reply {
             _ => None,
         };
         let mut body = original.clone();
-        hook(operation_id, &mut self.status, &mut body);
+        hook(operation, &mut self.status, &mut body);
         if body != original {
             self.payload = match body {
                 Some(value) => Payload::Json(wire::encode_value(&value)),

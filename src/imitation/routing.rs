@@ -100,70 +100,58 @@ pub(crate) fn route(path: &str) -> Route<'_> {
     Route::Provider { id, rest }
 }
 
-/// The operation for a route and method, or the methods the route allows. `BuildInfo` is no
-/// operation of the spec: the service answers it itself.
+impl Route<'_> {
+    /// The spec's operations at this route, in the order coderd registers them with chi (its
+    /// 405 names their methods in that order); none for a route that is no operation's.
+    pub(crate) fn operations(&self) -> &'static [Operation] {
+        match self {
+            Route::List => &[Operation::GetUserExternalAuths],
+            Route::Provider {
+                rest: Rest::Root, ..
+            } => &[
+                Operation::GetExternalAuthById,
+                Operation::DeleteExternalAuthUserLinkById,
+            ],
+            Route::Provider {
+                rest: Rest::Device, ..
+            } => &[
+                Operation::GetExternalAuthDeviceById,
+                Operation::PostExternalAuthDeviceById,
+            ],
+            Route::Agent { legacy: false } => &[Operation::GetWorkspaceAgentExternalAuth],
+            Route::Agent { legacy: true } => &[Operation::RemovedGetWorkspaceAgentGitAuth],
+            Route::TemplateVersion {
+                external_auth: true,
+                ..
+            } => &[Operation::GetExternalAuthByTemplateVersion],
+            Route::Outside
+            | Route::ApiNotFound
+            | Route::BuildInfo
+            | Route::Provider {
+                rest: Rest::Unknown,
+                ..
+            }
+            | Route::TemplateVersion {
+                external_auth: false,
+                ..
+            } => &[],
+        }
+    }
+}
+
+/// The operation for a route and method (by the operation's own method), or the operations
+/// the route has, whose methods it allows (none: no route). `BuildInfo` is no operation of
+/// the spec: the service answers it itself.
 pub(crate) fn operation(
     route: &Route<'_>,
     method: &Method,
-) -> Result<Operation, &'static [&'static str]> {
-    match (route, method.as_str()) {
-        (Route::List, "GET") => Ok(Operation::GetUserExternalAuths),
-        (Route::List, _) => Err(&["GET"]),
-        (
-            Route::Provider {
-                rest: Rest::Root, ..
-            },
-            "GET",
-        ) => Ok(Operation::GetExternalAuthById),
-        (
-            Route::Provider {
-                rest: Rest::Root, ..
-            },
-            "DELETE",
-        ) => Ok(Operation::DeleteExternalAuthUserLinkById),
-        (
-            Route::Provider {
-                rest: Rest::Root, ..
-            },
-            _,
-        ) => Err(&["GET", "DELETE"]),
-        (
-            Route::Provider {
-                rest: Rest::Device, ..
-            },
-            "GET",
-        ) => Ok(Operation::GetExternalAuthDeviceById),
-        (
-            Route::Provider {
-                rest: Rest::Device, ..
-            },
-            "POST",
-        ) => Ok(Operation::PostExternalAuthDeviceById),
-        (
-            Route::Provider {
-                rest: Rest::Device, ..
-            },
-            _,
-        ) => Err(&["GET", "POST"]),
-        (Route::Agent { legacy: false }, "GET") => Ok(Operation::GetWorkspaceAgentExternalAuth),
-        (Route::Agent { legacy: true }, "GET") => Ok(Operation::RemovedGetWorkspaceAgentGitAuth),
-        (Route::Agent { .. }, _) => Err(&["GET"]),
-        (
-            Route::TemplateVersion {
-                external_auth: true,
-                ..
-            },
-            "GET",
-        ) => Ok(Operation::GetExternalAuthByTemplateVersion),
-        (
-            Route::TemplateVersion {
-                external_auth: true,
-                ..
-            },
-            _,
-        ) => Err(&["GET"]),
-        _ => Err(&[]),
-    }
+) -> Result<Operation, &'static [Operation]> {
+    let operations = route.operations();
+    operations
+        .iter()
+        .copied()
+        .find(|operation| operation.http_method() == method)
+        .ok_or(operations)
 }
 
 #[cfg(test)]
@@ -249,12 +237,50 @@ mod tests {
             operation(&list, &Method::GET),
             Ok(Operation::GetUserExternalAuths)
         );
-        assert_eq!(operation(&list, &Method::POST), Err(&["GET"][..]));
+        assert_eq!(
+            operation(&list, &Method::POST),
+            Err(&[Operation::GetUserExternalAuths][..])
+        );
         let dev = route("/api/v2/external-auth/x/device");
         assert_eq!(
             operation(&dev, &Method::POST),
             Ok(Operation::PostExternalAuthDeviceById)
         );
-        assert_eq!(operation(&dev, &Method::DELETE), Err(&["GET", "POST"][..]));
+        let allowed: Vec<Method> = operation(&dev, &Method::DELETE)
+            .unwrap_err()
+            .iter()
+            .map(|operation| operation.http_method())
+            .collect();
+        assert_eq!(allowed, [Method::GET, Method::POST]);
+        assert_eq!(
+            operation(&route("/api/v2/users/me"), &Method::GET),
+            Err(&[][..])
+        );
+    }
+
+    /// Each operation is routed to at its spec path (parameters filled in) and method, so the
+    /// routes and `Operation::path` cannot drift apart.
+    #[test]
+    fn every_operation_is_routed_at_its_spec_path() {
+        for expected in Operation::ALL {
+            let path = expected
+                .path()
+                .replace("{externalauth}", "github")
+                .replace("{templateversion}", "7c5a6a52-8f0e-4d3b-9a61-0b8f4c2e1d01");
+            assert!(
+                !path.contains('{'),
+                "{path}: a parameter this test does not fill"
+            );
+            let route = route(&path);
+            assert_eq!(
+                operation(&route, &expected.http_method()),
+                Ok(expected),
+                "{path}"
+            );
+            assert!(route.operations().contains(&expected), "{path}");
+            for other in route.operations() {
+                assert_eq!(other.path(), expected.path(), "{other} shares {path}");
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::response::Response;
@@ -20,7 +20,6 @@ use super::gotime;
 use super::handlers::{self, RESOURCE_NOT_FOUND};
 use super::host;
 use super::http_control;
-use super::listener::BODY_READ_TIMEOUT;
 use super::ratelimit::Caller;
 use super::release::{Behaviour, Release};
 use super::reply::Reply;
@@ -30,6 +29,10 @@ use super::state::State;
 
 /// The largest POST body read; Coder reads any size, but nothing legitimate comes close.
 const MAX_BODY: usize = 1 << 20;
+
+/// How long a whole request body may take to arrive (the largest is [`MAX_BODY`]); one
+/// trickled a byte at a time keeps the connection busy but not past this.
+pub(crate) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Answers one request from `peer`.
 pub(crate) async fn serve(
@@ -67,7 +70,7 @@ pub(crate) async fn serve(
         reply.headers = headers;
     }
     if let (Some(hook), Some(operation)) = (&shared.hook, operation) {
-        reply.apply_hook(hook, operation.id());
+        reply.apply_hook(hook, operation);
     }
     reply.into_response(shared.release.header())
 }
@@ -194,7 +197,7 @@ fn respond(
 /// `GET /api/v2/buildinfo`, which coderd serves without authentication.
 fn build_info(shared: &Shared, method: &http::Method) -> Reply {
     if method != http::Method::GET {
-        return method_not_allowed(&["GET"]);
+        return method_not_allowed(&[http::Method::GET]);
     }
     let dashboard_url = format!("http://{}", shared.addr);
     Reply::json(StatusCode::OK, &shared.release.build_info(&dashboard_url))
@@ -230,7 +233,7 @@ fn dispatch(
         return match routing::operation(route, method) {
             Ok(Operation::GetUserExternalAuths) => handlers::list(providers, links, release, now),
             Ok(_) | Err([]) => route_not_found(),
-            Err(allowed) => method_not_allowed(allowed),
+            Err(allowed) => method_not_allowed_for(allowed),
         };
     };
     let Some(provider) = providers.iter().find(|p| p.config.id == *id) else {
@@ -262,7 +265,7 @@ fn dispatch(
             | Operation::RemovedGetWorkspaceAgentGitAuth,
         )
         | Err([]) => route_not_found(),
-        Err(allowed) => method_not_allowed(allowed),
+        Err(allowed) => method_not_allowed_for(allowed),
     }
 }
 
@@ -271,12 +274,18 @@ fn route_not_found() -> Reply {
 }
 
 /// chi's default 405: status only, with the allowed methods.
-fn method_not_allowed(allowed: &[&str]) -> Reply {
+fn method_not_allowed(allowed: &[http::Method]) -> Reply {
     let mut reply = Reply::empty(StatusCode::METHOD_NOT_ALLOWED);
     for method in allowed {
-        reply = reply.with_header(header::ALLOW, method);
+        reply = reply.with_header(header::ALLOW, method.as_str());
     }
     reply
+}
+
+/// The 405 of a route whose operations are `allowed`: their methods, in route order.
+fn method_not_allowed_for(allowed: &[Operation]) -> Reply {
+    let methods: Vec<http::Method> = allowed.iter().map(|op| op.http_method()).collect();
+    method_not_allowed(&methods)
 }
 
 fn with_limit_headers(mut reply: Reply, headers: Vec<(&'static str, String)>) -> Reply {

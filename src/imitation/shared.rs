@@ -8,13 +8,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::release::Release;
 use super::state::{Seed, State};
+use crate::Operation;
 
-/// Rewrites a response before it is sent: called with the `operationId`, the status and the
+/// Rewrites a response before it is sent: called with the [`Operation`], the status and the
 /// JSON body (`None` for an empty body) of every response to one of the spec's operations,
 /// errors included. Use it to inject drift. A changed body is re-encoded with Coder's key
 /// order for known field names; unknown keys follow alphabetically.
 pub type ResponseHook =
-    Arc<dyn Fn(&str, &mut http::StatusCode, &mut Option<serde_json::Value>) + Send + Sync>;
+    Arc<dyn Fn(Operation, &mut http::StatusCode, &mut Option<serde_json::Value>) + Send + Sync>;
 
 /// What every request handler and every [`Control`](super::Control) shares.
 pub(crate) struct Shared {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use std::time::Duration;
 
-use super::agent::{AgentSeed, AgentState};
+use super::agent_state::{AgentSeed, AgentState};
 use super::auth::{self, Session};
 use super::config::{Expiry, LinkSeed, ProviderConfig};
 use super::device::{DeviceSettings, DeviceStore};
@@ -88,7 +88,7 @@ pub(crate) struct State {
     pub devices: DeviceStore,
     pub device_settings: DeviceSettings,
     pub limiter: Option<RateLimiter>,
-    /// Workspace agents, template versions and refresh faults (`agent.rs`).
+    /// Workspace agents, template versions and refresh faults (`agent_state.rs`).
     pub agents: AgentState,
     /// What the control API added, oldest first (its bounds evict these).
     pub added: AddedByControl,

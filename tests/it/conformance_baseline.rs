@@ -6,6 +6,7 @@ use crate::common;
 use std::path::Path;
 use std::sync::Arc;
 
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Imitation, ResponseHook};
 use common::binary::{Run, run, snapshot_copy};
 use serde_json::{Value, json};
@@ -15,8 +16,8 @@ use serde_json::{Value, json};
 async fn drifting(list_too: bool) -> Imitation {
     let hook: ResponseHook = Arc::new(move |operation, _status, body| {
         let key = match operation {
-            "get-external-auth-by-id" => "surprise",
-            "get-user-external-auths" if list_too => "also_new",
+            Operation::GetExternalAuthById => "surprise",
+            Operation::GetUserExternalAuths if list_too => "also_new",
             _ => return,
         };
         if let Some(Value::Object(map)) = body {

@@ -5,6 +5,7 @@ use crate::common;
 
 use std::sync::Arc;
 
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Imitation, ResponseHook};
 use common::binary::{Run, run, run_outside_ci, snapshot_copy};
 use serde_json::{Value, json};
@@ -77,12 +78,12 @@ async fn no_argument_runs_check_on_the_imitation() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_drifting_server_breaks_the_contract_with_each_finding_named() {
     let hook: ResponseHook = Arc::new(|operation, status, body| match operation {
-        "get-external-auth-by-id" => {
+        Operation::GetExternalAuthById => {
             if let Some(Value::Object(map)) = body {
                 map.insert("surprise".into(), json!(1));
             }
         }
-        "get-user-external-auths" => {
+        Operation::GetUserExternalAuths => {
             if let Some(Value::Object(map)) = body
                 && let Some(Value::Array(providers)) = map.get_mut("providers")
             {
@@ -91,14 +92,14 @@ async fn a_drifting_server_breaks_the_contract_with_each_finding_named() {
                 }
             }
         }
-        "get-external-auth-device-by-id" => {
+        Operation::GetExternalAuthDeviceById => {
             if let Some(Value::Object(map)) = body
                 && map.contains_key("interval")
             {
                 map.insert("interval".into(), json!("5"));
             }
         }
-        "delete-external-auth-user-link-by-id" if status.as_u16() == 200 => {
+        Operation::DeleteExternalAuthUserLinkById if status.as_u16() == 200 => {
             *status = http::StatusCode::ACCEPTED;
         }
         _ => {}

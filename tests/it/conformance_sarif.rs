@@ -8,6 +8,7 @@ use crate::common;
 
 use std::sync::Arc;
 
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Imitation, ResponseHook};
 use common::binary::{Run, run, snapshot_copy};
 use serde_json::{Value, json};
@@ -83,7 +84,7 @@ fn results(log: &Value) -> &[Value] {
 
 async fn drifting() -> Imitation {
     let hook: ResponseHook = Arc::new(|operation, _status, body| {
-        if operation == "get-external-auth-by-id"
+        if operation == Operation::GetExternalAuthById
             && let Some(Value::Object(map)) = body
         {
             map.insert("surprise".into(), json!(1));

@@ -9,6 +9,7 @@ use crate::common;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Imitation, ImitationBuilder, ResponseHook};
 use common::binary;
 
@@ -26,7 +27,7 @@ async fn imitation(builder: ImitationBuilder) -> (Imitation, Arc<Mutex<Vec<Strin
     let codes: Arc<Mutex<Vec<String>>> = Arc::default();
     let record = codes.clone();
     let hook: ResponseHook = Arc::new(move |operation, _, body| {
-        if operation == "get-external-auth-device-by-id"
+        if operation == Operation::GetExternalAuthDeviceById
             && let Some(code) = body.as_ref().and_then(|body| body["user_code"].as_str())
         {
             record.lock().unwrap().push(code.to_owned());

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
 
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Imitation, ResponseHook};
 use common::binary::{self, Run, run, run_outside_ci, snapshot_copy};
 
@@ -157,7 +158,7 @@ async fn under_ci_the_accept_hint_runs_as_printed() {
 async fn against_the_compiled_in_set_the_accept_hint_runs_in_the_source_tree() {
     // A shape change that breaks nothing: the unknown provider's 404 with (empty) validations.
     let hook: ResponseHook = Arc::new(|operation, status, body| {
-        if operation == "get-external-auth-by-id"
+        if operation == Operation::GetExternalAuthById
             && status.as_u16() == 404
             && let Some(serde_json::Value::Object(map)) = body
         {

@@ -7,6 +7,7 @@ use crate::common;
 
 use std::sync::Arc;
 
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Imitation, ResponseHook};
 use common::binary::{self, Run};
 use common::{Canned, serve};
@@ -403,7 +404,7 @@ async fn the_summary_lists_failures_first_with_findings_labels_and_coders_words(
         let gitlab = body
             .as_ref()
             .is_some_and(|body| body["display_name"] == "GitLab");
-        if operation == "get-external-auth-by-id" && gitlab {
+        if operation == Operation::GetExternalAuthById && gitlab {
             *status = http::StatusCode::GONE;
             *body = Some(json!({"message": "Provider retired.", "detail": "gitlab is gone"}));
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use coder_external_auth::Operation;
 use coder_external_auth::imitation::{Expiry, Imitation, LinkSeed, ProviderConfig, ResponseHook};
 use reqwest::{Client, Method, StatusCode};
 
@@ -726,13 +727,13 @@ async fn go_html_escaping_in_bodies() {
 #[tokio::test]
 async fn response_hook_rewrites_operations_only() {
     let hook: ResponseHook = Arc::new(|operation, status, body| {
-        if operation == "get-external-auth-by-id"
+        if operation == Operation::GetExternalAuthById
             && let Some(serde_json::Value::Object(map)) = body
         {
             map.remove("user");
             map.insert("extra".to_owned(), serde_json::json!(1));
         }
-        if operation == "delete-external-auth-user-link-by-id" {
+        if operation == Operation::DeleteExternalAuthUserLinkById {
             *status = http::StatusCode::ACCEPTED;
         }
     });
