@@ -636,14 +636,7 @@ fn retry_wait(observation: &Observation, attempt: u32) -> Option<(String, Durati
         return None;
     }
     let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempt - 1).min(16));
-    let idempotent = matches!(
-        observation.case.call,
-        Call::List
-            | Call::GetById { .. }
-            | Call::GetDevice { .. }
-            | Call::Agent { .. }
-            | Call::TemplateVersion { .. }
-    );
+    let idempotent = observation.case.operation().is_idempotent();
     match &observation.response {
         Some(response) if response.status() == 429 => {
             let wait = response
