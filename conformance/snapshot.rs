@@ -6,9 +6,10 @@
 //! `--accept` writes accepted snapshots; the carried set is never written to.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{Context, bail};
 use coder_external_auth::Operation;
@@ -103,24 +104,41 @@ impl Accepted {
 /// The statuses the compiled-in snapshots of `operation`'s `variant` answer (one per release
 /// range; a variant whose status changed between releases has more than one), sorted.
 pub fn embedded_statuses(operation: Operation, variant: &str) -> Vec<u16> {
-    let stem = format!("{}@{variant}", operation.id());
-    let mut statuses: Vec<u16> = EMBEDDED
-        .files()
-        .filter(|file| {
-            file.path().to_str().is_some_and(|name| {
-                name == format!("{stem}.snap")
-                    || (name.starts_with(&format!("{stem}@")) && name.ends_with(".snap"))
-            })
-        })
-        .filter_map(|file| {
-            let body = snapshot_body(file.contents_utf8()?)?;
-            let value: serde_json::Value = serde_json::from_str(&body).ok()?;
-            u16::try_from(value.get("status")?.as_u64()?).ok()
-        })
-        .collect();
-    statuses.sort_unstable();
-    statuses.dedup();
-    statuses
+    embedded_status_index()
+        .get(&(operation.id(), variant))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Every compiled-in snapshot's status, by operation id and variant: read once, since the
+/// coverage asks for each variant and each status.
+fn embedded_status_index() -> &'static BTreeMap<(&'static str, &'static str), Vec<u16>> {
+    static INDEX: OnceLock<BTreeMap<(&'static str, &'static str), Vec<u16>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: BTreeMap<(&'static str, &'static str), Vec<u16>> = BTreeMap::new();
+        for file in EMBEDDED.files() {
+            let Some(name) = file.path().to_str().and_then(|n| n.strip_suffix(".snap")) else {
+                continue;
+            };
+            let mut parts = name.split('@');
+            let (Some(operation), Some(variant)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let status = file
+                .contents_utf8()
+                .and_then(snapshot_body)
+                .and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
+                .and_then(|value| u16::try_from(value.get("status")?.as_u64()?).ok());
+            if let Some(status) = status {
+                index.entry((operation, variant)).or_default().push(status);
+            }
+        }
+        for statuses in index.values_mut() {
+            statuses.sort_unstable();
+            statuses.dedup();
+        }
+        index
+    })
 }
 
 /// The body of an insta snapshot file: what follows its `---` header.

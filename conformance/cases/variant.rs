@@ -7,61 +7,88 @@ use serde_json::Value;
 /// The variant for a response of `operation` with this status and body.
 pub fn variant_of(operation: Operation, status: u16, body: Option<&Value>) -> String {
     let body = body.unwrap_or(&Value::Null);
-    let non_empty = |key: &str| {
-        body.get(key)
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty())
+    // One rule per operation, and no catch-all over operations: a new one does not compile
+    // until it says how its answers divide into variants.
+    let named = match operation {
+        Operation::GetUserExternalAuths => list(status, body),
+        Operation::GetExternalAuthById => provider(status, body),
+        Operation::DeleteExternalAuthUserLinkById => delete(status, body),
+        Operation::GetExternalAuthDeviceById => (status == 200).then_some("device-code"),
+        Operation::PostExternalAuthDeviceById => (status == 204).then_some("approved"),
+        Operation::GetWorkspaceAgentExternalAuth | Operation::RemovedGetWorkspaceAgentGitAuth => {
+            agent(status, body)
+        }
+        Operation::GetExternalAuthByTemplateVersion => template_version(status, body),
     };
-    let truthy = |key: &str| body.get(key).and_then(Value::as_bool) == Some(true);
-    let variant = match (operation, status) {
-        (Operation::GetUserExternalAuths, 200) if non_empty("links") => "providers-and-links",
-        (Operation::GetUserExternalAuths, 200) if non_empty("providers") => "providers-only",
-        (Operation::GetUserExternalAuths, 200) => "empty",
-        (Operation::GetExternalAuthById, 200) if !truthy("authenticated") => "not-authenticated",
-        (Operation::GetExternalAuthById, 200) => {
-            let user = body.get("user").is_some_and(|user| !user.is_null());
-            match (user, non_empty("installations")) {
-                (true, true) => "authenticated-with-user-and-installations",
-                (true, false) => "authenticated-with-user",
-                (false, _) => "authenticated",
-            }
+    named.map_or_else(|| format!("status-{status}"), str::to_owned)
+}
+
+fn non_empty(body: &Value, key: &str) -> bool {
+    body.get(key)
+        .and_then(Value::as_array)
+        .is_some_and(|items| !items.is_empty())
+}
+
+fn list(status: u16, body: &Value) -> Option<&'static str> {
+    (status == 200).then(|| {
+        if non_empty(body, "links") {
+            "providers-and-links"
+        } else if non_empty(body, "providers") {
+            "providers-only"
+        } else {
+            "empty"
         }
-        (Operation::DeleteExternalAuthUserLinkById, 200)
-            if body.get("token_revocation_error").is_some() =>
-        {
-            "deleted-with-revocation-error"
+    })
+}
+
+fn provider(status: u16, body: &Value) -> Option<&'static str> {
+    if status != 200 {
+        return None;
+    }
+    if body.get("authenticated").and_then(Value::as_bool) != Some(true) {
+        return Some("not-authenticated");
+    }
+    let user = body.get("user").is_some_and(|user| !user.is_null());
+    Some(match (user, non_empty(body, "installations")) {
+        (true, true) => "authenticated-with-user-and-installations",
+        (true, false) => "authenticated-with-user",
+        (false, _) => "authenticated",
+    })
+}
+
+fn delete(status: u16, body: &Value) -> Option<&'static str> {
+    match status {
+        200 if body.get("token_revocation_error").is_some() => {
+            Some("deleted-with-revocation-error")
         }
-        (Operation::DeleteExternalAuthUserLinkById, 200) => "deleted",
-        (Operation::DeleteExternalAuthUserLinkById, 404) => "no-link",
-        (Operation::GetExternalAuthDeviceById, 200) => "device-code",
-        (Operation::PostExternalAuthDeviceById, 204) => "approved",
-        (
-            Operation::GetWorkspaceAgentExternalAuth | Operation::RemovedGetWorkspaceAgentGitAuth,
-            200,
-        ) if body.get("url").and_then(Value::as_str) == Some("") => "linked",
-        (
-            Operation::GetWorkspaceAgentExternalAuth | Operation::RemovedGetWorkspaceAgentGitAuth,
-            200,
-        ) => "unlinked",
-        (Operation::GetExternalAuthByTemplateVersion, 200)
-            if body.as_array().is_some_and(|a| a.is_empty()) =>
-        {
-            "no-providers"
+        200 => Some("deleted"),
+        404 => Some("no-link"),
+        _ => None,
+    }
+}
+
+fn agent(status: u16, body: &Value) -> Option<&'static str> {
+    (status == 200).then(|| {
+        if body.get("url").and_then(Value::as_str) == Some("") {
+            "linked"
+        } else {
+            "unlinked"
         }
-        (Operation::GetExternalAuthByTemplateVersion, 200) => "providers",
-        (Operation::GetExternalAuthByTemplateVersion, 404)
-            if body
-                .get("message")
-                .and_then(Value::as_str)
-                .is_some_and(|m| {
-                    m.starts_with("The template version references a Git auth provider")
-                }) =>
-        {
-            "removed-provider"
-        }
-        _ => return format!("status-{status}"),
+    })
+}
+
+fn template_version(status: u16, body: &Value) -> Option<&'static str> {
+    let removed_provider = || {
+        body.get("message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.starts_with("The template version references a Git auth provider"))
     };
-    variant.to_owned()
+    match status {
+        200 if body.as_array().is_some_and(|items| items.is_empty()) => Some("no-providers"),
+        200 => Some("providers"),
+        404 if removed_provider() => Some("removed-provider"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -292,13 +292,9 @@ fn find_provider(providers: &[Provider], id: &str, matching: &str) -> Option<usi
     if !id.is_empty() {
         return providers.iter().position(|p| p.config.id == id);
     }
-    providers.iter().rposition(|p| {
-        p.config
-            .regex
-            .as_deref()
-            .and_then(|source| regex::Regex::new(source).ok())
-            .is_some_and(|regex| regex.is_match(matching))
-    })
+    providers
+        .iter()
+        .rposition(|provider| provider.matches(matching))
 }
 
 /// The 404 when nothing matched (an unknown `id` reads `for the url ""`).

@@ -333,7 +333,8 @@ impl ImitationBuilder {
         }
         for provider in &self.providers {
             if let Some(source) = &provider.regex {
-                regex::Regex::new(source).map_err(|why| {
+                // Parsed, not compiled: a provider's regex is compiled when first used.
+                regex_syntax::Parser::new().parse(source).map_err(|why| {
                     std::io::Error::new(
                         std::io::ErrorKind::InvalidInput,
                         format!("provider {:?}: invalid regex: {why}", provider.id),
