@@ -303,3 +303,19 @@ async fn host_headers_go_would_refuse_never_reach_a_handler() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_provider_regex_that_does_not_parse_is_refused_at_start_and_names_the_provider() {
+    let broken = Imitation::builder().provider(
+        coder_external_auth::imitation::ProviderConfig::github("corp-github")
+            .regex(Some("(github")),
+    );
+    let err = match broken.start().await {
+        Ok(_) => panic!("an imitation with an unparsable provider regex started"),
+        Err(err) => err.to_string(),
+    };
+    assert!(
+        err.contains("\"corp-github\"") && err.contains("invalid regex"),
+        "{err}"
+    );
+}
