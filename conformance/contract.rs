@@ -217,36 +217,22 @@ fn compile(root: &Value, schema: &str) -> anyhow::Result<Validator> {
         .map_err(|err| anyhow::anyhow!("{SPEC_FILE}: schema {schema} does not compile: {err}"))
 }
 
-/// The method and path template of every operation the library knows (`operations_of`
-/// refuses a spec with any other).
-pub fn routes_of(doc: &Value) -> Vec<Route> {
-    let mut routes = Vec::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
+/// Where every operation is served, from the operation's own method and path (which a
+/// library test holds to the spec).
+pub fn routes() -> Vec<Route> {
+    Operation::ALL
         .into_iter()
-        .flatten()
-    {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let Some(operation) = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .and_then(Operation::from_id)
-            else {
-                continue;
-            };
-            routes.push(Route {
-                method: method.to_ascii_uppercase(),
-                segments: path
-                    .trim_start_matches('/')
-                    .split('/')
-                    .map(str::to_owned)
-                    .collect(),
-                operation,
-            });
-        }
-    }
-    routes
+        .map(|operation| Route {
+            method: operation.http_method().as_str().to_owned(),
+            segments: operation
+                .path()
+                .trim_start_matches('/')
+                .split('/')
+                .map(str::to_owned)
+                .collect(),
+            operation,
+        })
+        .collect()
 }
 
 fn operations_of(doc: &Value) -> anyhow::Result<BTreeMap<Operation, OperationSpec>> {
@@ -372,7 +358,7 @@ mod tests {
 
     #[test]
     fn routes_match_method_and_path_and_name_parameters() {
-        let routes = routes_of(spec());
+        let routes = routes();
         fn find<'a>(
             routes: &'a [Route],
             method: &str,

@@ -52,7 +52,7 @@ pub async fn check(
     target.tokens.register(secrets);
     let description = target.describe();
     let scenes = target.policy(&options).scenes;
-    let main = observe(&target, options.clone(), secrets, ca_given);
+    let main = observe(&target, &description, options.clone(), secrets, ca_given);
     let (output, scene_observations) =
         tokio::join!(main, observe_scenes(scenes, &options, secrets));
     target.shutdown().await;
@@ -61,9 +61,11 @@ pub async fn check(
     judge_run(output, description, store, secrets)
 }
 
-/// The runner's observations of `target`, within the run's hard limit.
+/// The runner's observations of `target` (named `description` in what a stop says), within
+/// the run's hard limit.
 async fn observe(
     target: &Target,
+    description: &str,
     options: RunOptions,
     secrets: &Secrets,
     ca_given: bool,
@@ -71,7 +73,7 @@ async fn observe(
     let limit = hard_limit(&options);
     let runner = Runner::new(target, options, secrets.clone()).map_err(blame_flag)?;
     match tokio::time::timeout(limit, Arc::new(runner).run()).await {
-        Ok(output) => output.map_err(|err| explain(err, ca_given, &target.describe())),
+        Ok(output) => output.map_err(|err| explain(err, ca_given, description)),
         Err(_) => Err(anyhow!(
             "the run exceeded its hard limit of {} s (--list-timeout + --device-flow-deadline + {} s)",
             limit.as_secs(),

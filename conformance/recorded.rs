@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use coder_external_auth::CoderVersion;
 
 use crate::advice::release_notes;
-use crate::contract::{Contract, Route, routes_of};
+use crate::contract::{Contract, Route, routes};
 use crate::exchange::Exchange;
 use crate::pipeline::{Judgement, judge_case};
 use crate::releases::{OLDEST_SUPPORTED, Release, ReleaseSource};
@@ -47,7 +47,7 @@ impl Judging {
             );
         }
         Ok(Self {
-            routes: routes_of(crate::curated::spec()),
+            routes: routes(),
             given,
             decided: None,
             store: SnapshotStore::open(accepted.clone(), mode)?,

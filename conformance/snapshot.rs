@@ -103,19 +103,21 @@ impl Accepted {
 
 /// The statuses the compiled-in snapshots of `operation`'s `variant` answer (one per release
 /// range; a variant whose status changed between releases has more than one), sorted.
-pub fn embedded_statuses(operation: Operation, variant: &str) -> Vec<u16> {
+pub fn embedded_statuses(operation: Operation, variant: &str) -> &'static [u16] {
     embedded_status_index()
-        .get(&(operation.id(), variant))
-        .cloned()
-        .unwrap_or_default()
+        .get(operation.id())
+        .and_then(|variants| variants.get(variant))
+        .map_or(&[], Vec::as_slice)
 }
 
-/// Every compiled-in snapshot's status, by operation id and variant: read once, since the
-/// coverage asks for each variant and each status.
-fn embedded_status_index() -> &'static BTreeMap<(&'static str, &'static str), Vec<u16>> {
-    static INDEX: OnceLock<BTreeMap<(&'static str, &'static str), Vec<u16>>> = OnceLock::new();
+/// Every compiled-in snapshot's statuses, by operation id, then variant: read once, since
+/// the coverage asks for each variant and each status.
+type StatusIndex = BTreeMap<&'static str, BTreeMap<&'static str, Vec<u16>>>;
+
+fn embedded_status_index() -> &'static StatusIndex {
+    static INDEX: OnceLock<StatusIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: BTreeMap<(&'static str, &'static str), Vec<u16>> = BTreeMap::new();
+        let mut index = StatusIndex::new();
         for file in EMBEDDED.files() {
             let Some(name) = file.path().to_str().and_then(|n| n.strip_suffix(".snap")) else {
                 continue;
@@ -130,10 +132,15 @@ fn embedded_status_index() -> &'static BTreeMap<(&'static str, &'static str), Ve
                 .and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
                 .and_then(|value| u16::try_from(value.get("status")?.as_u64()?).ok());
             if let Some(status) = status {
-                index.entry((operation, variant)).or_default().push(status);
+                index
+                    .entry(operation)
+                    .or_default()
+                    .entry(variant)
+                    .or_default()
+                    .push(status);
             }
         }
-        for statuses in index.values_mut() {
+        for statuses in index.values_mut().flat_map(BTreeMap::values_mut) {
             statuses.sort_unstable();
             statuses.dedup();
         }
@@ -393,7 +400,6 @@ impl SnapshotStore {
         Ok(outcome)
     }
 
-    /// Pending `.snap.new` files left in the directory.
     /// The accepted shapes compared with.
     pub fn accepted(&self) -> &Accepted {
         &self.accepted
@@ -403,6 +409,7 @@ impl SnapshotStore {
         self.mode
     }
 
+    /// Pending `.snap.new` files left in the directory.
     pub fn pending(&self) -> usize {
         let Accepted::Dir(dir) = &self.accepted else {
             return 0;

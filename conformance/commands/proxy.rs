@@ -53,7 +53,7 @@ pub async fn run(args: ProxyArgs, accepted: Accepted) -> anyhow::Result<Exit> {
     let secrets = Secrets::default();
     let mut judging = Judging::new(args.coder_version, &accepted, Mode::Check, &secrets)?;
     let (sender, mut receiver) = mpsc::channel::<Exchange>(MAX_PENDING_JUDGEMENTS);
-    let routes = crate::contract::routes_of(crate::curated::spec());
+    let routes = crate::contract::routes();
     let judged = Box::new(move |method: &str, target: &str| {
         let probe = Exchange {
             origin: String::new(),
